@@ -1,0 +1,9 @@
+"""The command line: ``aipm-workbench [--db PATH] COMMAND``.
+
+Each command lives in its own module and registers itself on :data:`main`.
+"""
+
+from . import check as _check  # noqa: F401,E402  (registers commands)
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,69 @@
+"""The project's own validation error, and turning pydantic errors into plain problems."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+class InvalidInput(Exception):
+    """A file or value that cannot be used; ``problems`` lists every reason.
+
+    Each problem reads ``path.to.field: message``; ``lines()`` prefixes the source
+    so that a user sees ``FILE: harms[2].severity: must be 1..5``.
+    """
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = list(problems) or ["invalid"]
+        super().__init__(f"{source}: {self.problems[0]}")
+
+    def lines(self) -> list[str]:
+        return [f"{self.source}: {p}" for p in self.problems]
+
+
+def loc_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+_EXTRA_MSG = "unknown key: check its spelling (free-form data belongs under [extra])"
+
+
+def _message(err: dict) -> str:
+    kind = err.get("type", "")
+    msg = str(err.get("msg", "invalid"))
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "extra_forbidden":
+        return _EXTRA_MSG
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a table (a group of keys), not a single value"
+    if kind == "list_type":
+        return "must be a list"
+    if kind.startswith("string_") and kind != "string_pattern_mismatch":
+        return "must be text"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if msg.startswith("Input should be "):
+        msg = "must be " + msg[len("Input should be ") :]
+    if kind in ("too_short", "too_long") and "List" in msg:
+        msg = msg.replace("List should have", "must have")
+    return msg
+
+
+def pydantic_problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err.get("loc", ()) if not _is_tag(p))
+        problems.append(f"{loc_path(loc)}: {_message(err)}")
+    return problems
+
+
+def _is_tag(part: object) -> bool:
+    # pydantic adds validator names such as "function-before[...]" to some locations
+    return isinstance(part, str) and ("[" in part and "]" in part or part.startswith("function-"))

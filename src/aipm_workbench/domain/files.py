@@ -1,0 +1,209 @@
+"""Reading and writing assessment files (FORMAT.md): TOML, or the same structure as JSON.
+
+``parse_assessment`` never raises anything but :class:`InvalidInput`, whatever the
+input, and lists every problem at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import tomllib
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import InvalidInput, pydantic_problems
+from .models import FORMAT_VERSION, Assessment
+from .taxonomy import Taxonomy, builtin_taxonomy
+
+SUFFIXES = (".toml", ".json")
+
+
+def iter_assessment_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named directly, and every .toml/.json file under the folders named, sorted."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = [
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in SUFFIXES
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            ]
+            yield from sorted(found)
+        else:
+            yield p
+
+
+def decode(raw: bytes, source: str, suffix: str) -> dict:
+    """Bytes of a TOML or JSON file to a dict, or InvalidInput."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(source, ["not a UTF-8 text file: is this an assessment file?"]) from None
+    if "\x00" in text:
+        raise InvalidInput(source, ["contains binary data: is this an assessment file?"])
+    try:
+        data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(source, [f"not valid TOML: {exc}"]) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            source, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from None
+    except (RecursionError, ValueError) as exc:
+        raise InvalidInput(source, [f"cannot be parsed: {exc}"]) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(source, ["must be a table of keys at the top level"])
+    return data
+
+
+def read_assessment(path: str | Path, taxonomy: Taxonomy | None = None) -> Assessment:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except IsADirectoryError:
+        raise InvalidInput(str(p), ["is a folder, not a file"]) from None
+    except FileNotFoundError:
+        raise InvalidInput(str(p), ["no such file"]) from None
+    except OSError as exc:
+        raise InvalidInput(str(p), [f"cannot read the file: {exc.strerror or exc}"]) from None
+    return parse_assessment(decode(raw, str(p), p.suffix.lower()), str(p), taxonomy)
+
+
+def parse_assessment(data: Any, source: str, taxonomy: Taxonomy | None = None) -> Assessment:
+    """Validate a decoded file. Raises InvalidInput listing every problem."""
+    if not isinstance(data, dict):
+        raise InvalidInput(source, ["must be a table of keys at the top level"])
+    taxonomy = taxonomy or builtin_taxonomy()
+    problems: list[str] = []
+    fmt = data.get("format")
+    format_problem = _format_problem(fmt)
+    if format_problem:
+        problems.append(format_problem)
+    try:
+        model = Assessment.model_validate(data)
+    except ValidationError as exc:
+        model = None
+        problems += [p for p in pydantic_problems(exc) if not p.startswith("format:")]
+    except (RecursionError, TypeError, ValueError) as exc:  # pragma: no cover - defensive
+        model = None
+        problems.append(f"(top level): cannot be read: {exc}")
+    problems += _cross_problems(data, taxonomy)
+    if problems:
+        raise InvalidInput(source, problems)
+    assert model is not None
+    return model
+
+
+def _format_problem(fmt: Any) -> str | None:
+    if fmt is None:
+        return f'format: required: the file must start with format = "{FORMAT_VERSION}"'
+    if fmt == FORMAT_VERSION:
+        return None
+    if isinstance(fmt, str) and fmt.startswith("aipm-assessment/"):
+        return (
+            f"format: {fmt!r} is a newer or unknown version; this aipm-workbench reads "
+            f"{FORMAT_VERSION!r} only: upgrade aipm-workbench to read it"
+        )
+    return f'format: must be "{FORMAT_VERSION}"'
+
+
+def _items(data: dict, key: str) -> list[tuple[int, dict]]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _cross_problems(data: dict, taxonomy: Taxonomy) -> list[str]:
+    """Checks that span items: unique ids, references, taxonomy types."""
+    problems: list[str] = []
+    for key in ("harms", "fallbacks", "hypotheses"):
+        seen: dict[str, int] = {}
+        for i, item in _items(data, key):
+            hid = item.get("id")
+            if isinstance(hid, str):
+                if hid in seen:
+                    problems.append(
+                        f"{key}[{i}].id: duplicate id {hid!r} (also {key}[{seen[hid]}])"
+                    )
+                else:
+                    seen[hid] = i
+    harm_ids = {item.get("id") for _, item in _items(data, "harms")}
+    valid_types = taxonomy.ids()
+    for i, item in _items(data, "harms"):
+        htype = item.get("type")
+        if isinstance(htype, str) and taxonomy.get(htype) is None:
+            close = difflib.get_close_matches(htype, valid_types, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                f"harms[{i}].type: {htype!r} is not a harm type of taxonomy {taxonomy.ref}"
+                f"{hint}; `aipm-workbench taxonomy` lists them"
+            )
+    for i, item in _items(data, "fallbacks"):
+        covers = item.get("covers")
+        if isinstance(covers, list):
+            for j, hid in enumerate(covers):
+                if isinstance(hid, str) and hid not in harm_ids:
+                    problems.append(
+                        f"fallbacks[{i}].covers[{j}]: {hid!r} is not the id of a harm in this file"
+                    )
+    return problems
+
+
+# ---------------------------------------------------------------- writing
+
+
+def to_data(assessment: Assessment) -> dict:
+    """The assessment as plain data in FORMAT.md's key order, without empty values."""
+    raw = assessment.model_dump(mode="python", exclude_none=True)
+    return _clean(raw, top=True)
+
+
+def _clean(value: Any, top: bool = False) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if v is None or (isinstance(v, list) and not v and not (top and k == "extra")):
+                continue
+            out[k] = value[k] if (top and k == "extra") else _clean(v)
+        return out
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _toml_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _toml_safe(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_toml_safe(v) for v in value if v is not None]
+    return value
+
+
+def dump_toml(assessment: Assessment) -> str:
+    import tomli_w
+
+    data = _toml_safe(to_data(assessment))
+    return tomli_w.dumps(data, multiline_strings=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def dump_json(assessment: Assessment) -> str:
+    return (
+        json.dumps(to_data(assessment), indent=2, ensure_ascii=False, default=_json_default) + "\n"
+    )

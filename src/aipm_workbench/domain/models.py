@@ -1,0 +1,274 @@
+"""The assessment file's objects (FORMAT.md, version 1) as pydantic models.
+
+Field order follows FORMAT.md so that dumped files read in the documented order.
+Unknown keys are rejected everywhere except under the top-level ``extra`` table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+FORMAT_VERSION = "aipm-assessment/1"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+RATINGS = ("severity", "likelihood", "reversibility", "detectability")
+
+
+def _check_slug(value: Any) -> Any:
+    if isinstance(value, str) and not SLUG_RE.match(value):
+        raise ValueError(
+            "must be a slug: lowercase letters, digits and '-', starting with a letter "
+            "or digit, at most 64 characters"
+        )
+    return value
+
+
+def _check_date(value: Any) -> Any:
+    """Accept a date, or an ISO ``YYYY-MM-DD`` string (JSON); nothing else."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date like 2026-03-01, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real date") from None
+    raise ValueError("must be a date like 2026-03-01")
+
+
+def _check_share(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number with 0 < value <= 1")
+    if not 0 < value <= 1:
+        raise ValueError(f"must be a share with 0 < value <= 1 (got {value})")
+    return float(value)
+
+
+def _check_rating(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer 1..5")
+    if not 1 <= value <= 5:
+        raise ValueError(f"must be 1..5 (got {value})")
+    return value
+
+
+def _check_text(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Slug = Annotated[str, BeforeValidator(_check_slug), Field(strict=True, pattern=SLUG_RE.pattern)]
+Date = Annotated[dt.date, BeforeValidator(_check_date)]
+Share = Annotated[float, BeforeValidator(_check_share), Field(gt=0, le=1)]
+Rating = Annotated[int, BeforeValidator(_check_rating), Field(ge=1, le=5)]
+Text = Annotated[str, BeforeValidator(_check_text), Field(strict=True)]
+OptText = Annotated[str, Field(strict=True)]
+
+
+class Stage(StrEnum):
+    concept = "concept"
+    prototype = "prototype"
+    beta = "beta"
+    launched = "launched"
+    retired = "retired"
+
+
+class Source(StrEnum):
+    intended_use = "intended_use"
+    unintended_use = "unintended_use"
+    system_error = "system_error"
+    misuse = "misuse"
+
+
+class FallbackKind(StrEnum):
+    human_review = "human_review"
+    abstain = "abstain"
+    degrade = "degrade"
+    warn_user = "warn_user"
+    block = "block"
+    kill_switch = "kill_switch"
+    rollback = "rollback"
+    monitor = "monitor"
+
+
+class MetricKind(StrEnum):
+    model = "model"
+    product = "product"
+    guardrail = "guardrail"
+
+
+class HypothesisStatus(StrEnum):
+    open = "open"
+    supported = "supported"
+    falsified = "falsified"
+
+
+class Verdict(StrEnum):
+    ship = "ship"
+    ship_with_guardrails = "ship_with_guardrails"
+    hold = "hold"
+    kill = "kill"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class DecisionStatus(StrEnum):
+    proposed = "proposed"
+    accepted = "accepted"
+    rejected = "rejected"
+    superseded = "superseded"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Feature(_Model):
+    id: Slug
+    name: Text
+    owner: OptText | None = None
+    stage: Stage = Stage.concept
+    description: OptText | None = None
+    population: Annotated[int, Field(strict=True, ge=0)] | None = None
+    population_unit: OptText = "monthly users"
+
+
+ShareRange = Annotated[list[Share], Field(min_length=2, max_length=2)]
+
+
+class Exposure(_Model):
+    high_risk_share: ShareRange
+    exposed_share: ShareRange
+    harmed_share: ShareRange
+
+    @field_validator("high_risk_share", "exposed_share", "harmed_share")
+    @classmethod
+    def _ordered(cls, value: list[float]) -> list[float]:
+        if value[0] > value[1]:
+            raise ValueError(f"range is inverted: low {value[0]} is above high {value[1]}")
+        return value
+
+    def factors(self) -> list[tuple[str, list[float]]]:
+        return [
+            ("high_risk_share", self.high_risk_share),
+            ("exposed_share", self.exposed_share),
+            ("harmed_share", self.harmed_share),
+        ]
+
+
+class Residual(_Model):
+    severity: Rating | None = None
+    likelihood: Rating | None = None
+    reversibility: Rating | None = None
+    detectability: Rating | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, r) is None for r in RATINGS)
+
+
+class Harm(_Model):
+    id: Slug
+    type: Annotated[str, Field(strict=True)]
+    source: Source
+    statement: Text
+    affected: OptText | None = None
+    severity: Rating
+    likelihood: Rating
+    reversibility: Rating
+    detectability: Rating
+    rationale: OptText | None = None
+    rater_confidence: Literal["low", "medium", "high"] | None = None
+    evidence: list[OptText] = Field(default_factory=list)
+    exposure: Exposure | None = None
+    residual: Residual | None = None
+
+
+class Fallback(_Model):
+    id: Slug
+    covers: Annotated[list[Slug], Field(min_length=1)]
+    kind: FallbackKind
+    trigger: Text
+    action: Text
+    user_message: OptText | None = None
+    owner: OptText | None = None
+    confidence_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    tested_on: Date | None = None
+    requests_per_day: Annotated[float, Field(ge=0)] | None = None
+    share_below_threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    reviewer_capacity_per_day: Annotated[float, Field(ge=0)] | None = None
+
+    @field_validator(
+        "confidence_threshold",
+        "requests_per_day",
+        "share_below_threshold",
+        "reviewer_capacity_per_day",
+        mode="before",
+    )
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ValueError("must be a number")
+        return value
+
+    def review_load(self) -> float | None:
+        """Expected human-review requests per day, when the fields to compute it are given."""
+        if self.requests_per_day is None or self.share_below_threshold is None:
+            return None
+        return self.requests_per_day * self.share_below_threshold
+
+
+class Metric(_Model):
+    name: Text
+    kind: MetricKind
+    target: Text
+    decided_on: Date
+
+
+class Hypothesis(_Model):
+    id: Slug
+    statement: Text
+    falsified_if: OptText | None = None
+    check_by: Date | None = None
+    status: HypothesisStatus = HypothesisStatus.open
+
+
+class PremortemItem(_Model):
+    failure: Text
+    signal: OptText | None = None
+
+
+class Decision(_Model):
+    verdict: Verdict
+    status: DecisionStatus = DecisionStatus.proposed
+    rationale: OptText | None = None
+    decided_by: list[OptText] = Field(default_factory=list)
+    decided_on: Date
+    review_by: Date | None = None
+
+
+class Assessment(_Model):
+    format: Literal["aipm-assessment/1"] = FORMAT_VERSION
+    taxonomy: OptText | None = None
+    feature: Feature
+    harms: list[Harm] = Field(default_factory=list)
+    fallbacks: list[Fallback] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    premortem: list[PremortemItem] = Field(default_factory=list)
+    decision: Decision | None = None
+    extra: dict[str, Any] | None = None
+
+    def harm(self, harm_id: str) -> Harm | None:
+        return next((h for h in self.harms if h.id == harm_id), None)
+
+    def covering(self, harm_id: str) -> list[Fallback]:
+        """The fallbacks that cover a harm, in file order."""
+        return [f for f in self.fallbacks if harm_id in f.covers]

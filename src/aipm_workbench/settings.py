@@ -1,0 +1,60 @@
+"""Where things are and what day it is: the database path and the reference date.
+
+``AIPM_WORKBENCH_TODAY`` (an ISO date) fixes "today" for reproducible reports,
+demos and tests; everything that judges "overdue" asks :func:`today`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+DB_ENV = "AIPM_WORKBENCH_DB"
+TODAY_ENV = "AIPM_WORKBENCH_TODAY"
+DB_NAME = "workbench.duckdb"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def today() -> dt.date:
+    raw = os.environ.get(TODAY_ENV)
+    if raw:
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise SettingsError(
+                f"{TODAY_ENV}={raw!r} is not a date: use the form 2026-03-01 or unset it"
+            ) from None
+    return dt.date.today()
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("aipm-workbench", appauthor=False)) / DB_NAME
+
+
+def resolve_db_path(option: str | os.PathLike | None) -> Path:
+    """``--db``, else ``$AIPM_WORKBENCH_DB``, else the user data directory."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()
+
+
+def resource_dir(name: str) -> Path:
+    """A folder shipped with the package (templates, sample_projects).
+
+    Installed wheels carry it inside the package; an editable install finds it at
+    the repository root.
+    """
+    here = Path(__file__).resolve().parent
+    inside = here / name
+    if inside.is_dir():
+        return inside
+    return here.parent.parent / name
