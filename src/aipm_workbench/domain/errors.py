@@ -34,9 +34,37 @@ def loc_path(loc: tuple) -> str:
 _EXTRA_MSG = "unknown key: check its spelling (free-form data belongs under [extra])"
 
 
+SLUG_MSG = (
+    "must be a slug: lowercase letters, digits and '-', starting with a letter or digit, "
+    "at most 64 characters"
+)
+
+
 def _message(err: dict) -> str:
     kind = err.get("type", "")
     msg = str(err.get("msg", "invalid"))
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    if kind == "string_pattern_mismatch" and "a-z0-9" in str(ctx.get("pattern", "")):
+        return SLUG_MSG + f" (got {got!r})"
+    if ctx in ({"ge": 1}, {"le": 5}):
+        return f"must be 1..5 (got {got!r})"
+    if ctx == {"gt": 0}:
+        return f"must be a share with 0 < value <= 1 (got {got!r})"
+    if ctx == {"le": 1}:
+        return f"must be at most 1 (got {got!r})"
+    if ctx == {"ge": 0}:
+        return f"must be 0 or more (got {got!r})"
+    if kind in ("too_short", "too_long") and 2 in (ctx.get("min_length"), ctx.get("max_length")):
+        return "must be a range [low, high] of two numbers"
+    if kind in ("int_type", "float_type") and isinstance(got, str):
+        return f"must be a number, written without quotes (got {got!r})"
+    if kind == "int_type":
+        return "must be a whole number" + (f" (got {got!r})" if _short(got) else "")
+    if kind == "float_type":
+        return "must be a number" + (f" (got {got!r})" if _short(got) else "")
+    if kind == "finite_number":
+        return "must be a finite number"
     if kind == "missing":
         return "required, but missing"
     if kind == "extra_forbidden":
@@ -54,6 +82,10 @@ def _message(err: dict) -> str:
     if kind in ("too_short", "too_long") and "List" in msg:
         msg = msg.replace("List should have", "must have")
     return msg
+
+
+def _short(value: object) -> bool:
+    return isinstance(value, str | int | float | bool) and len(repr(value)) <= 40
 
 
 def pydantic_problems(exc: ValidationError) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from .models import (
     RATINGS,
@@ -540,8 +541,12 @@ def findings(ev: Evaluation) -> list[Finding]:  # noqa: C901 - one rule per bloc
                     )
                 )
 
-    if decision is not None and decision.verdict == Verdict.ship_with_guardrails and not any(
-        f.kind in (FallbackKind.kill_switch, FallbackKind.rollback) for f in a.fallbacks
+    if (
+        decision is not None
+        and decision.verdict == Verdict.ship_with_guardrails
+        and not any(
+            f.kind in (FallbackKind.kill_switch, FallbackKind.rollback) for f in a.fallbacks
+        )
     ):
         out.append(
             Finding(
@@ -609,6 +614,53 @@ def _residual_from(
     return tuple(values)  # type: ignore[return-value]
 
 
+Candidate = tuple[int, bool, int, int, int, Tier, Tier]  # distance, residual, i, old, new, tiers
+
+
+@lru_cache(maxsize=65536)
+def _candidates(
+    ratings: Ratings, claimed: tuple[int | None, ...], covered: bool, warn_only: bool
+) -> tuple[Candidate, ...]:
+    """Every single-rating change of one harm, nearest first, with the tiers it gives.
+
+    Depends only on the harm's own ratings, so it is shared across a portfolio.
+    """
+    out: list[Candidate] = []
+    current_res = _residual_from(ratings, claimed, covered, warn_only)
+    for residual in (False, True):
+        if residual and not covered:
+            continue
+        for i in range(4):
+            if residual and warn_only and ratings[2] == 5 and i in (0, 2):
+                continue  # a warning cannot lower S or R of an irreversible harm
+            old = (current_res if residual else ratings)[i]
+            for new in range(1, 6):
+                if new == old:
+                    continue
+                if residual:
+                    c = list(claimed)
+                    c[i] = new
+                    inh, res = ratings, _residual_from(ratings, tuple(c), covered, warn_only)
+                else:
+                    changed = list(ratings)
+                    changed[i] = new
+                    inh = tuple(changed)
+                    res = _residual_from(inh, claimed, covered, warn_only)  # type: ignore[arg-type]
+                out.append(
+                    (
+                        abs(new - old),
+                        residual,
+                        i,
+                        old,
+                        new,
+                        priority(*inh).tier,
+                        priority(*res).tier,
+                    )
+                )
+    out.sort(key=lambda c: c[0])
+    return tuple(out)
+
+
 def sensitivity(
     ev: Evaluation, facts: list[HarmFacts], falsified: list[str]
 ) -> list[SensitivityChange]:
@@ -627,62 +679,47 @@ def sensitivity(
         covering = a.covering(h.id)
         covered = bool(covering)
         warn_only = covered and all(f.kind == FallbackKind.warn_user for f in covering)
-        claimed_model = h.harm.residual
-        claimed = tuple(
-            getattr(claimed_model, k) if claimed_model is not None else None for k in RATINGS
-        )
-        cache: dict[tuple[Tier, Tier], Verdict] = {}
+        res_model = h.harm.residual
+        claimed = tuple(getattr(res_model, k) if res_model else None for k in RATINGS)
+        cache: dict[tuple[Tier, Tier], int] = {}
 
-        def verdict_for(inh: Ratings, res: Ratings, idx=idx, h=h, cache=cache) -> Verdict:
-            key = (priority(*inh).tier, priority(*res).tier)
+        def order_for(inh_t: Tier, res_t: Tier, idx=idx, h=h, cache=cache) -> int:
+            key = (inh_t, res_t)
             if key not in cache:
                 trial = list(facts)
-                trial[idx] = (key[0], key[1], bool(h.covered_by), h.tested)
-                cache[key] = recommend(trial, ids, falsified, has_metrics)[0]
+                trial[idx] = (inh_t, res_t, bool(h.covered_by), h.tested)
+                cache[key] = VERDICT_ORDER[recommend(trial, ids, falsified, has_metrics)[0]]
             return cache[key]
 
-        candidates: list[tuple[int, int, SensitivityChange]] = []
-        for residual in (False, True):
-            if residual and not covered:
+        # The verdict only gets worse as a harm's tiers rise, so the extremes tell
+        # which directions this harm can reach at all.
+        possible = set()
+        if order_for(Tier.low, Tier.low) < current:
+            possible.add("better")
+        if order_for(Tier.critical, Tier.critical) > current:
+            possible.add("worse")
+        if not possible:
+            continue
+        found: dict[str, tuple[int, int, Candidate, int]] = {}
+        for cand in _candidates(h.ratings, claimed, covered, warn_only):
+            distance, residual = cand[0], cand[1]
+            if possible <= found.keys() and distance > max(f[0] for f in found.values()):
+                break
+            order = order_for(cand[5], cand[6])
+            if order == current:
                 continue
-            for i, key in enumerate(RATINGS):
-                old = (h.residual_ratings if residual else h.ratings)[i]
-                if residual and warn_only and h.harm.reversibility == 5 and i in (0, 2):
-                    continue
-                for new in range(1, 6):
-                    if new == old:
-                        continue
-                    if residual:
-                        c = list(claimed)
-                        c[i] = new
-                        inh = h.ratings
-                        res = _residual_from(inh, tuple(c), covered, warn_only)
-                    else:
-                        inh_l = list(h.ratings)
-                        inh_l[i] = new
-                        inh = tuple(inh_l)
-                        res = _residual_from(inh, claimed, covered, warn_only)
-                    v = verdict_for(inh, res)
-                    order = VERDICT_ORDER[v]
-                    if order == current:
-                        continue
-                    direction = "better" if order < current else "worse"
-                    prefer = (
-                        (0 if residual else 1) if direction == "better" else (1 if residual else 0)
-                    )
-                    candidates.append(
-                        (
-                            abs(new - old),
-                            prefer,
-                            SensitivityChange(h.id, key, residual, old, new, v, direction),
-                        )
-                    )
+            direction = "better" if order < current else "worse"
+            # Better: prefer a residual rating (what a fallback earns);
+            # worse: prefer an inherent one ("if severity is really 5").
+            prefer = int(residual != (direction == "better"))
+            best = found.get(direction)
+            if best is None or (distance, prefer) < best[:2]:
+                found[direction] = (distance, prefer, cand, order)
         for direction in ("better", "worse"):
-            best = min(
-                (c for c in candidates if c[2].direction == direction),
-                key=lambda c: (c[0], c[1]),
-                default=None,
-            )
-            if best is not None:
-                out.append(best[2])
+            if direction in found:
+                _, _, (_, residual, i, old, new, _, _), order = found[direction]
+                verdict = next(v for v, o in VERDICT_ORDER.items() if o == order)
+                out.append(
+                    SensitivityChange(h.id, RATINGS[i], residual, old, new, verdict, direction)
+                )
     return out

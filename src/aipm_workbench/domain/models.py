@@ -18,15 +18,6 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 RATINGS = ("severity", "likelihood", "reversibility", "detectability")
 
 
-def _check_slug(value: Any) -> Any:
-    if isinstance(value, str) and not SLUG_RE.match(value):
-        raise ValueError(
-            "must be a slug: lowercase letters, digits and '-', starting with a letter "
-            "or digit, at most 64 characters"
-        )
-    return value
-
-
 def _check_date(value: Any) -> Any:
     """Accept a date, or an ISO ``YYYY-MM-DD`` string (JSON); nothing else."""
     if isinstance(value, dt.datetime):
@@ -41,32 +32,17 @@ def _check_date(value: Any) -> Any:
     raise ValueError("must be a date like 2026-03-01")
 
 
-def _check_share(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a number with 0 < value <= 1")
-    if not 0 < value <= 1:
-        raise ValueError(f"must be a share with 0 < value <= 1 (got {value})")
-    return float(value)
-
-
-def _check_rating(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("must be an integer 1..5")
-    if not 1 <= value <= 5:
-        raise ValueError(f"must be 1..5 (got {value})")
-    return value
-
-
 def _check_text(value: Any) -> Any:
     if isinstance(value, str) and not value.strip():
         raise ValueError("must not be empty")
     return value
 
 
-Slug = Annotated[str, BeforeValidator(_check_slug), Field(strict=True, pattern=SLUG_RE.pattern)]
+# Native constraints (fast); errors.py words their messages for people.
+Slug = Annotated[str, Field(strict=True, pattern=SLUG_RE.pattern)]
 Date = Annotated[dt.date, BeforeValidator(_check_date)]
-Share = Annotated[float, BeforeValidator(_check_share), Field(gt=0, le=1)]
-Rating = Annotated[int, BeforeValidator(_check_rating), Field(ge=1, le=5)]
+Share = Annotated[float, Field(strict=True, gt=0, le=1)]
+Rating = Annotated[int, Field(strict=True, ge=1, le=5)]
 Text = Annotated[str, BeforeValidator(_check_text), Field(strict=True)]
 OptText = Annotated[str, Field(strict=True)]
 
