@@ -55,6 +55,8 @@ def _message(err: dict) -> str:
         return f"must be at most 1 (got {got!r})"
     if ctx == {"ge": 0}:
         return f"must be 0 or more (got {got!r})"
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return "must list at least one item"
     if kind in ("too_short", "too_long") and 2 in (ctx.get("min_length"), ctx.get("max_length")):
         return "must be a range [low, high] of two numbers"
     if kind in ("int_type", "float_type") and isinstance(got, str):

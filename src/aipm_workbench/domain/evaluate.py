@@ -311,7 +311,11 @@ def default_review_by(decided_on: dt.date, worst_residual: Tier | None) -> dt.da
 # ------------------------------------------------------------ evaluation
 
 
-def evaluate(a: Assessment, today: dt.date | None = None) -> Evaluation:
+def evaluate(
+    a: Assessment, today: dt.date | None = None, *, with_sensitivity: bool = True
+) -> Evaluation:
+    """Score an assessment. ``with_sensitivity=False`` skips the sensitivity search
+    (``Evaluation.sensitivity`` stays empty), for callers that only need the rest."""
     today = today or dt.date.today()
     harms = [_harm_result(a, h) for h in a.harms]
     ids = [h.id for h in harms]
@@ -347,7 +351,8 @@ def evaluate(a: Assessment, today: dt.date | None = None) -> Evaluation:
         review_by_defaulted=defaulted,
     )
     ev.findings.extend(findings(ev))
-    ev.sensitivity.extend(sensitivity(ev, facts, falsified))
+    if with_sensitivity:
+        ev.sensitivity.extend(sensitivity(ev, facts, falsified))
     return ev
 
 

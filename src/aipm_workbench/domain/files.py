@@ -136,7 +136,9 @@ def _cross_problems(data: dict, taxonomy: Taxonomy) -> list[str]:
                     )
                 else:
                     seen[hid] = i
-    harm_ids = {item.get("id") for _, item in _items(data, "harms")}
+    harm_ids = {
+        item.get("id") for _, item in _items(data, "harms") if isinstance(item.get("id"), str)
+    }
     valid_types = taxonomy.ids()
     for i, item in _items(data, "harms"):
         htype = item.get("type")
@@ -194,7 +196,18 @@ def dump_toml(assessment: Assessment) -> str:
     import tomli_w
 
     data = _toml_safe(to_data(assessment))
-    return tomli_w.dumps(data, multiline_strings=True)
+    # tomli_w turns CRLF inside a multi-line string into LF; keep such text exact
+    return tomli_w.dumps(data, multiline_strings=not _has_crlf(data))
+
+
+def _has_crlf(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\r\n" in value
+    if isinstance(value, dict):
+        return any(_has_crlf(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_crlf(v) for v in value)
+    return False
 
 
 def _json_default(value: Any) -> Any:

@@ -7,14 +7,13 @@ from .taxonomy import builtin_taxonomy
 
 
 def json_schema() -> dict:
-    schema = Assessment.model_json_schema(mode="validation")
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://aipm-workbench.dev/schema/aipm-assessment-1.json",
+        "$id": "urn:aipm-workbench:schema:aipm-assessment-1",
+        **Assessment.model_json_schema(mode="validation"),
         "title": f"aipm-workbench assessment file ({FORMAT_VERSION})",
         "description": "One AI feature's assessment: harms, ratings, fallbacks, metrics, "
         "hypotheses, premortem and decision. TOML or JSON.",
-        **schema,
     }
     schema["required"] = sorted(set(schema.get("required", [])) | {"format", "feature"})
     harm = schema.get("$defs", {}).get("Harm")

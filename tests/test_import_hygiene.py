@@ -1,0 +1,70 @@
+"""Start-up stays light and layers point one way: each check imports a package in a fresh
+interpreter and lists the heavy modules it pulled in."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("textual", "duckdb", "jinja2")
+
+
+def loaded_after(code: str) -> set[str]:
+    """Top-level names of the heavy modules loaded by running ``code`` in a new interpreter."""
+    script = (
+        f"{code}\n"
+        "import json, sys\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(json.loads(out.stdout.splitlines()[-1])) & set(HEAVY)
+
+
+def test_domain_imports_no_textual_duckdb_or_jinja2():
+    assert loaded_after("import aipm_workbench.domain") == set()
+
+
+def test_cli_start_up_imports_no_textual_duckdb_or_jinja2():
+    assert loaded_after("import aipm_workbench.cli") == set()
+    help_run = (
+        "from aipm_workbench.cli import main\n"
+        "try:\n"
+        "    main(['--help'], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    assert loaded_after(help_run) == set()
+
+
+def test_check_command_imports_no_textual_duckdb_or_jinja2(sample_projects):
+    run = (
+        "import os\n"
+        "os.environ['AIPM_WORKBENCH_TODAY'] = '2026-11-28'\n"
+        "from aipm_workbench.cli import main\n"
+        "try:\n"
+        f"    main(['check', {str(sample_projects)!r}], standalone_mode=False)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    assert loaded_after(run) == set()
+
+
+def _skip_unless_exists(name: str) -> None:
+    if importlib.util.find_spec(name) is None:
+        pytest.skip(f"{name} does not exist yet")
+
+
+def test_storage_imports_no_jinja2_or_textual():
+    _skip_unless_exists("aipm_workbench.storage")
+    assert loaded_after("import aipm_workbench.storage") & {"jinja2", "textual"} == set()
+
+
+def test_render_imports_no_duckdb_or_textual():
+    _skip_unless_exists("aipm_workbench.render")
+    assert loaded_after("import aipm_workbench.render") & {"duckdb", "textual"} == set()
