@@ -12,6 +12,8 @@ from pathlib import Path
 
 DB_ENV = "AIPM_WORKBENCH_DB"
 TODAY_ENV = "AIPM_WORKBENCH_TODAY"
+LOCK_TIMEOUT_ENV = "AIPM_WORKBENCH_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 5.0
 DB_NAME = "workbench.duckdb"
 
 
@@ -29,6 +31,22 @@ def today() -> dt.date:
                 f"{TODAY_ENV}={raw!r} is not a date: use the form 2026-03-01 or unset it"
             ) from None
     return dt.date.today()
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for a database another process holds: ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, else 5."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise SettingsError(
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds: use e.g. 5 or 0.5, or unset it"
+        )
+    return value
 
 
 def default_db_path() -> Path:

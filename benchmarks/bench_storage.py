@@ -1,0 +1,218 @@
+"""The database: importing 1,000 files, ranking 10,000 and 100,000 features, and the
+memory a `rank --limit 50` needs on 100,000 features.
+
+Portfolios are seeded synthetic ones (``synth.py``) of five harms per feature.
+The 100,000-feature database is built once per work folder through the store's
+bulk path (``Store.import_prepared``: one multi-row INSERT per column batch),
+generated and scored in one process per core, and reused while the file is
+there. ``--quick`` uses 10,000 features where the full run uses 100,000.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from synth import Result, assessment_data, write_files
+
+CHUNK = 2_000
+SEED = 7
+RANK_RUNS = 11
+
+
+def _script() -> str:
+    """The installed command beside this interpreter."""
+    return str(Path(sys.executable).with_name("aipm-workbench"))
+
+
+def _prepare_chunk(bounds: tuple[int, int]) -> list:
+    from aipm_workbench.domain import parse_assessment
+    from aipm_workbench.storage import rows
+
+    start, stop = bounds
+    rng = random.Random(f"{SEED}-{start}")
+    return [
+        rows.prepare(parse_assessment(assessment_data(i, rng), f"synthetic-{i}"))
+        for i in range(start, stop)
+    ]
+
+
+def build_portfolio(path: Path, n: int) -> float:
+    """A database of ``n`` synthetic features at ``path`` (reused when it is there);
+    returns the seconds the build took (0 when reused).
+
+    Built by a fresh process (see ``_build``), so that its workers are forked
+    before any database engine starts.
+    """
+    from aipm_workbench.storage import Store
+
+    if path.exists() and Store(path).count() == n:
+        return 0.0
+    started = time.perf_counter()
+    subprocess.run([sys.executable, __file__, str(path), str(n)], check=True)
+    assert Store(path).count() == n
+    return time.perf_counter() - started
+
+
+def _build(path: Path, n: int) -> None:
+    """Generate and score ``n`` features in one process per core; insert them in bulk."""
+    import gc
+    import multiprocessing
+
+    from aipm_workbench.storage import Store
+
+    for p in (path, Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+    chunks = [(s, min(s + CHUNK, n)) for s in range(0, n, CHUNK)]
+    gc.disable()
+    with multiprocessing.get_context("fork").Pool(os.cpu_count() or 1) as pool:
+        store = Store(path)
+        for prepared in pool.imap_unordered(_prepare_chunk, chunks):
+            store.import_prepared(prepared)
+
+
+def _median_rank_ms(path: Path, n: int) -> float:
+    from aipm_workbench.storage import Store
+
+    store = Store(path)
+    assert len(store.rank(limit=50)) == min(50, n)  # warm the file cache
+    times = []
+    for _ in range(RANK_RUNS):
+        t0 = time.perf_counter()
+        rows = store.rank(limit=50)
+        times.append(time.perf_counter() - t0)
+        assert len(rows) == 50 and rows[0].rank == 1
+    return statistics.median(times) * 1000
+
+
+MEASURE = """
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+wall = time.perf_counter() - t0
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(done.returncode, use.ru_maxrss, wall, use.ru_utime + use.ru_stime)
+print(done.stdout.strip() or done.stderr.strip())
+"""
+
+
+def _measure(*args: str) -> tuple[float, float, float, str]:
+    """Run the command from a fresh parent whose only child it is: wall time (s),
+    peak RSS (MB), CPU time of it and its workers (s), and its output."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, _script(), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    code, peak_kib, wall, cpu = out[0].split()
+    assert code == "0", out[1:]
+    return float(wall), int(peak_kib) / 1024, float(cpu), "\n".join(out[1:])
+
+
+def _import_files(folder: Path, work: Path, runs: int) -> tuple[float, float]:
+    """Best wall time of `aipm-workbench import FOLDER` into an empty database, and
+    the CPU time of that run."""
+    best = (float("inf"), 0.0)
+    for run in range(runs):
+        db = work / f"import-{run}.duckdb"
+        for p in (db, Path(str(db) + ".wal")):
+            p.unlink(missing_ok=True)
+        wall, _, cpu, output = _measure("--db", str(db), "import", str(folder))
+        assert output == "1000 imported: 1000 new revisions, 0 unchanged", output
+        best = min(best, (wall, cpu))
+    return best
+
+
+def _import_in_process(folder: Path, work: Path) -> float:
+    from aipm_workbench.domain import iter_assessment_paths, read_assessment
+    from aipm_workbench.storage import Store
+
+    db = work / "import-in-process.duckdb"
+    for p in (db, Path(str(db) + ".wal")):
+        p.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    items = [(str(p), read_assessment(p)) for p in iter_assessment_paths([folder])]
+    Store(db).import_assessments(items)
+    return time.perf_counter() - t0
+
+
+def run(quick: bool, workdir: Path) -> list[Result]:
+    results: list[Result] = []
+    big = 10_000 if quick else 100_000
+    quick_note = "quick: 10,000 features instead of 100,000" if quick else ""
+
+    # Import of 1,000 files, as a user runs it (start-up included), and in-process.
+    folder = workdir / "files-1000"
+    if not folder.is_dir():
+        write_files(folder, 1000)
+    best, cpu = _import_files(folder, workdir, 1 if quick else 3)
+    results.append(
+        Result("import: 1,000 files x 5 harms (the command, start to end)", best, "s", 2.0)
+    )
+    results.append(
+        Result(
+            "import: CPU time of that run (all its processes)",
+            cpu,
+            "s",
+            note=f"{os.cpu_count()} cores; the wall time grows when others share them",
+        )
+    )
+    if not quick:
+        results.append(
+            Result(
+                "import: 1,000 files, one process (read, score, store)",
+                _import_in_process(folder, workdir),
+                "s",
+                note="no parallel reading; for comparison",
+            )
+        )
+
+    # Ranking.
+    db10 = workdir / "portfolio-10000.duckdb"
+    took = build_portfolio(db10, 10_000)
+    if took:
+        results.append(Result("build: 10,000 features (generate, score, bulk insert)", took, "s"))
+    results.append(
+        Result(
+            f"rank: top 50 of 10,000 features, in-process (median of {RANK_RUNS})",
+            _median_rank_ms(db10, 10_000),
+            "ms",
+            50,
+        )
+    )
+    if quick:
+        db_big = db10
+    else:
+        db_big = workdir / "portfolio-100000.duckdb"
+        took = build_portfolio(db_big, big)
+        if took:
+            results.append(
+                Result("build: 100,000 features (generate, score, bulk insert)", took, "s")
+            )
+    size = f"{big:,} features"
+    results.append(
+        Result(
+            f"rank: top 50 of {size}, in-process (median of {RANK_RUNS})",
+            _median_rank_ms(db_big, big),
+            "ms",
+            300,
+            quick_note,
+        )
+    )
+    wall, peak, _, output = _measure("--db", str(db_big), "rank", "--limit", "50")
+    assert output.splitlines()[0].split()[:2] == ["#", "ID"], output
+    results.append(Result(f"rank --limit 50 on {size}: peak memory", peak, "MB", 300, quick_note))
+    results.append(
+        Result(f"rank --limit 50 on {size}: the command, start to end", wall, "s", note=quick_note)
+    )
+    return results
+
+
+if __name__ == "__main__":
+    _build(Path(sys.argv[1]), int(sys.argv[2]))

@@ -1,0 +1,610 @@
+"""The variables a template receives: plain dicts, lists, strings, numbers and dates.
+
+Everything a record shows is computed here from the domain's
+:class:`~aipm_workbench.domain.Evaluation`, so templates (built-in or a user's)
+only arrange and escape it. User text stays raw in the context; templates
+print it through the Markdown filters of :mod:`.markdown`. ``docs/templates.md``
+documents every key.
+
+No key of a context dict is named like a dict method (``items``, ``keys``,
+``values``, ``get``...): Jinja's ``a.b`` would find the method first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any, Protocol
+
+from ..domain import SCALES, Evaluation, Level, Tier, builtin_taxonomy, rules
+from ..domain.formatting import count, people, people_range, share
+from .markdown import join_names
+
+TIER_ORDER = ("critical", "high", "medium", "low")
+_NAME = {t: t.name for t in Tier}
+_LABEL = {t: t.label for t in Tier}
+VERDICTS = ("ship", "ship_with_guardrails", "hold", "kill")
+
+
+class RevisionLike(Protocol):
+    """What a record needs of a stored revision (storage's ``RevisionInfo``)."""
+
+    number: int
+    saved_at: dt.datetime
+    changes: list[str]
+    verdict: str | None
+    decided_on: dt.date | None
+
+
+def record_id(feature_id: str, revision: int | None) -> str:
+    """The record number: ``call-summaries-r3`` (the feature id alone without a revision)."""
+    return feature_id if revision is None else f"{feature_id}-r{revision}"
+
+
+def verdict_label(v: Any) -> str:
+    if v is None:
+        return "undecided"
+    return str(getattr(v, "value", v)).replace("_", " ")
+
+
+def _tier_label(t: Tier | str | None) -> str:
+    if t is None:
+        return "-"
+    if isinstance(t, Tier):
+        return t.label
+    return str(t).capitalize()
+
+
+def _percent(x: float) -> str:
+    s = f"{x * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{s}%"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _ratings(values: Sequence[int]) -> dict:
+    s, l, r, d = values  # noqa: E741
+    return {
+        "severity": s,
+        "likelihood": l,
+        "reversibility": r,
+        "detectability": d,
+        "text": f"{s}/{l}/{r}/{d}",
+    }
+
+
+# ------------------------------------------------------------- the record
+
+
+def record_context(
+    ev: Evaluation,
+    revision: RevisionLike | None = None,
+    decided: Iterable[RevisionLike] = (),
+    latest_revision: int | None = None,
+) -> dict:
+    """The context of one decision record.
+
+    ``revision`` is the stored revision this record is about (None for an
+    assessment that was never saved: the record then has no revision number);
+    ``decided`` are the feature's revisions with a decision, oldest first, which
+    give ``supersedes`` and ``superseded_by``; ``latest_revision`` is the
+    feature's newest revision number, to say when a newer one is still undecided.
+    """
+    a = ev.assessment
+    f = a.feature
+    today = ev.today
+    number = revision.number if revision is not None else None
+    decision = a.decision
+    decided_numbers = sorted({r.number for r in decided})
+
+    supersedes = superseded_by = None
+    if decision is not None and number is not None:
+        older = [n for n in decided_numbers if n < number]
+        newer = [n for n in decided_numbers if n > number]
+        supersedes = older[-1] if older else None
+        superseded_by = newer[0] if newer else None
+    newer_undecided = None
+    if (
+        latest_revision is not None
+        and number is not None
+        and latest_revision > number
+        and not any(n > number for n in decided_numbers)
+    ):
+        newer_undecided = latest_revision
+
+    if decision is None:
+        status = "proposed"
+    elif superseded_by is not None:
+        status = "superseded"
+    else:
+        status = decision.status.value
+
+    if decision is not None:
+        date = decision.decided_on
+    elif revision is not None and revision.saved_at is not None:
+        date = revision.saved_at.date()
+    else:
+        date = today
+
+    labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
+    harms = [_harm(ev, h, labels) for h in ev.harms]
+    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
+    rules_fired = [
+        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
+    ]
+    worst = ev.worst_harm
+    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
+    sensitivity = [s.as_dict() for s in ev.sensitivity]
+    fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
+    findings = sorted(
+        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
+    )
+
+    return {
+        "record": {
+            "id": record_id(f.id, number),
+            "title": f"ADR {record_id(f.id, number)}",
+            "status": status,
+            "date": date,
+            "revision": number,
+            "saved_at": revision.saved_at if revision is not None else None,
+            "changes": list(revision.changes) if revision is not None else [],
+            "supersedes": record_id(f.id, supersedes) if supersedes is not None else None,
+            "superseded_by": (
+                record_id(f.id, superseded_by) if superseded_by is not None else None
+            ),
+            "supersedes_revision": supersedes,
+            "superseded_by_revision": superseded_by,
+            "newer_undecided_revision": newer_undecided,
+            "decided_revisions": decided_numbers,
+        },
+        "today": today,
+        "feature": {
+            "id": f.id,
+            "name": f.name,
+            "owner": f.owner,
+            "stage": f.stage.value,
+            "description": f.description,
+            "population": f.population,
+            "population_unit": f.population_unit,
+            "population_text": (
+                f"{count(f.population)} {f.population_unit}" if f.population is not None else None
+            ),
+            "taxonomy": a.taxonomy,
+        },
+        "decision": _decision(ev),
+        "recommended": {
+            "verdict": ev.recommended.value,
+            "label": verdict_label(ev.recommended),
+            "reason": ev.recommended_reason,
+        },
+        "overridden": ev.overridden,
+        "totals": {
+            "harms": len(ev.harms),
+            "priority": ev.priority.name if ev.priority else None,
+            "priority_label": _tier_label(ev.priority),
+            "residual_priority": ev.residual_priority.name if ev.residual_priority else None,
+            "residual_priority_label": _tier_label(ev.residual_priority),
+            "max_rpn": ev.max_rpn,
+            "residual_max_rpn": ev.residual_max_rpn,
+            "worst_harm": worst.id if worst else None,
+            "harmed_low": ev.harmed_low,
+            "harmed_high": ev.harmed_high,
+            "harmed_text": (
+                people_range(ev.harmed_low, ev.harmed_high) if ev.harmed_high is not None else None
+            ),
+            "harmed_high_text": people(ev.harmed_high) if ev.harmed_high is not None else None,
+            "errors": ev.errors,
+            "warnings": ev.warnings,
+        },
+        "harms": harms,
+        "rules_fired": rules_fired,
+        "exposures": [h for h in harms if h["exposure"] is not None],
+        "fallbacks": fallbacks,
+        "user_messages": [fb for fb in fallbacks if fb["user_message"]],
+        "uncovered": [h for h in harms if not h["covered_by"]],
+        "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
+        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
+        "hypotheses": [
+            {
+                "id": hyp.id,
+                "statement": hyp.statement,
+                "falsified_if": hyp.falsified_if,
+                "check_by": hyp.check_by,
+                "status": hyp.status.value,
+                "check_overdue": bool(
+                    hyp.status.value == "open" and hyp.check_by and hyp.check_by < today
+                ),
+            }
+            for hyp in a.hypotheses
+        ],
+        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
+        "findings": findings,
+        "sensitivity": sensitivity,
+        "sensitivity_better": [s for s in sensitivity if s["direction"] == "better"],
+        "sensitivity_worse": [s for s in sensitivity if s["direction"] == "worse"],
+        "review": _review(ev),
+        "scales": _scales(),
+    }
+
+
+@cache
+def _type_labels() -> dict[str, str]:
+    """Harm type id -> label in the built-in taxonomy."""
+    return {t.id: t.label for t in builtin_taxonomy().types}
+
+
+@cache
+def _builtin_refs() -> tuple:
+    return (None, builtin_taxonomy().ref)
+
+
+@cache
+def _scales() -> dict:
+    return {
+        key: {"letter": s.letter, "label": s.label, "anchors": list(s.anchors)}
+        for key, s in SCALES.items()
+    }
+
+
+def _harm(ev: Evaluation, h, labels: dict[str, str]) -> dict:
+    """One harm; ``labels`` maps harm type ids to their taxonomy labels."""
+    harm = h.harm
+    source = harm.source.value
+    residual_note = None
+    detail = h.residual_detail
+    if detail.warn_only_irreversible:
+        residual_note = (
+            "only warn_user fallbacks cover this irreversible harm, so its residual severity "
+            "and reversibility stay at the inherent values"
+        )
+    elif detail.claims_ignored:
+        residual_note = "no fallback covers this harm, so its claimed residual ratings are ignored"
+    elif not detail.covered:
+        residual_note = "no fallback covers this harm: residual ratings equal the inherent ones"
+    return {
+        "id": harm.id,
+        "type": harm.type,
+        "type_label": labels.get(harm.type, harm.type),
+        "source": source,
+        "source_label": source.replace("_", " "),
+        "statement": harm.statement,
+        "affected": harm.affected,
+        "rationale": harm.rationale,
+        "rater_confidence": harm.rater_confidence,
+        "evidence": list(harm.evidence),
+        "ratings": _ratings(h.ratings),
+        "residual_ratings": _ratings(h.residual_ratings),
+        "tier": _NAME[h.inherent.tier],
+        "tier_label": _LABEL[h.inherent.tier],
+        "rule": h.inherent.rule.id,
+        "rule_text": h.inherent.rule.text,
+        "residual_tier": _NAME[h.residual.tier],
+        "residual_tier_label": _LABEL[h.residual.tier],
+        "residual_rule": h.residual.rule.id,
+        "residual_rule_text": h.residual.rule.text,
+        "rpn": h.rpn,
+        "residual_rpn": h.residual_rpn,
+        "covered_by": list(h.covered_by),
+        "tested": h.tested,
+        "residual_note": residual_note,
+        "exposure": _exposure(ev, h),
+    }
+
+
+def _exposure(ev: Evaluation, h) -> dict | None:
+    e = h.exposure
+    x = h.harm.exposure
+    if e is None or x is None:
+        return None
+    f = ev.assessment.feature
+    factors = [
+        {"name": name, "low": lo, "high": hi, "low_text": share(lo), "high_text": share(hi)}
+        for name, (lo, hi) in x.factors()
+    ]
+    if f.population is None:
+        low_text = high_text = None
+    else:
+        pop = count(f.population)
+        low_text = " x ".join([pop, *(fa["low_text"] for fa in factors)])
+        low_text += f" = {people(e.harmed_low)} people"
+        high_text = " x ".join([pop, *(fa["high_text"] for fa in factors)])
+        high_text += f" = {people(e.harmed_high)} people"
+    spread = e.high_product / e.low_product
+    return {
+        "factors": factors,
+        "population": f.population,
+        "harmed_low": e.harmed_low if f.population is not None else None,
+        "harmed_high": e.harmed_high if f.population is not None else None,
+        "low_text": low_text,
+        "high_text": high_text,
+        "range_text": (
+            people_range(e.harmed_low, e.harmed_high) if f.population is not None else None
+        ),
+        "spread": spread,
+        "spread_text": f"{spread:,.0f}x" if spread >= 10 else f"{spread:,.1f}x",
+        "needs_evidence": e.needs_evidence,
+    }
+
+
+def _fallback(fb, tiers: dict[str, str]) -> dict:
+    """One fallback; ``tiers`` maps harm ids to their inherent tier labels."""
+    return {
+        "id": fb.id,
+        "kind": fb.kind.value,
+        "kind_label": fb.kind.value.replace("_", " "),
+        "covers": list(fb.covers),
+        "covers_tiers": [tiers.get(hid, "-") for hid in fb.covers],
+        "trigger": fb.trigger,
+        "action": fb.action,
+        "user_message": fb.user_message,
+        "owner": fb.owner,
+        "confidence_threshold": fb.confidence_threshold,
+        "tested_on": fb.tested_on,
+        "review_load": _review_load(fb),
+    }
+
+
+def _review_load(fb) -> dict | None:
+    load = fb.review_load()
+    is_review = fb.kind.value == "human_review"
+    if load is None and not is_review:
+        return None
+    capacity = fb.reviewer_capacity_per_day
+    if load is None:
+        text = (
+            "load not estimated: give requests_per_day and share_below_threshold to compare it "
+            "with reviewer capacity"
+        )
+        within = None
+    else:
+        text = (
+            f"{count(fb.requests_per_day)} requests a day x {_percent(fb.share_below_threshold)} "
+            f"below the threshold = {count(load)} reviews a day"
+        )
+        if capacity is None:
+            within = None
+            text += "; reviewer capacity not given"
+        else:
+            within = load <= capacity
+            if within:
+                text += f", within a capacity of {count(capacity)} ({_percent(load / capacity) if capacity else '-'} used)"
+            else:
+                text += f", over a capacity of {count(capacity)} by {count(load - capacity)}"
+    return {
+        "fallback": fb.id,
+        "kind": fb.kind.value,
+        "requests_per_day": fb.requests_per_day,
+        "share_below_threshold": fb.share_below_threshold,
+        "load": load,
+        "capacity": capacity,
+        "within_capacity": within,
+        "text": text,
+    }
+
+
+def _metric(m, decided_on: dt.date | None) -> dict:
+    if decided_on is None:
+        before, note = None, "-"
+    else:
+        days = (decided_on - m.decided_on).days
+        before = days >= 0
+        if days > 0:
+            note = f"yes, {_days(days)} before"
+        elif days == 0:
+            note = "yes, the same day"
+        else:
+            note = f"no, {_days(-days)} after"
+    return {
+        "name": m.name,
+        "kind": m.kind.value,
+        "target": m.target,
+        "decided_on": m.decided_on,
+        "before_decision": before,
+        "before_text": note,
+    }
+
+
+def _decision(ev: Evaluation) -> dict | None:
+    d = ev.assessment.decision
+    if d is None:
+        return None
+    makers = [n for n in d.decided_by if n.strip()]
+    return {
+        "verdict": d.verdict.value,
+        "label": verdict_label(d.verdict),
+        "status": d.status.value,
+        "rationale": d.rationale if (d.rationale or "").strip() else None,
+        "decided_by": makers,
+        "decided_by_text": join_names(makers),
+        "decided_on": d.decided_on,
+        "review_by": d.review_by,
+    }
+
+
+def _review(ev: Evaluation) -> dict:
+    d = ev.assessment.decision
+    if d is None or ev.review_by is None:
+        return {
+            "date": None,
+            "defaulted": False,
+            "overdue": False,
+            "days_overdue": 0,
+            "days_left": None,
+            "text": "not set: a review date is set when the decision is recorded",
+            "overdue_text": None,
+        }
+    worst = ev.residual_priority
+    days_default = {Tier.critical: 30, Tier.high: 30, Tier.medium: 90, Tier.low: 180}[
+        worst or Tier.low
+    ]
+    overdue_days = (ev.today - ev.review_by).days
+    if ev.review_by_defaulted:
+        why = f"the worst residual tier is {worst.label}" if worst else "no harm is recorded"
+        text = (
+            f"{ev.review_by}, a default: the decision date + {_days(days_default)} because "
+            f"{why} (no review date was set)"
+        )
+    else:
+        text = f"{ev.review_by}, set by the decision"
+    overdue_text = (
+        f"Overdue by {_days(overdue_days)} on {ev.today}: revisit the decision and save a "
+        "new revision"
+        if ev.overdue
+        else None
+    )
+    return {
+        "date": ev.review_by,
+        "defaulted": ev.review_by_defaulted,
+        "overdue": ev.overdue,
+        "days_overdue": max(overdue_days, 0),
+        "days_left": max(-overdue_days, 0),
+        "text": text,
+        "overdue_text": overdue_text,
+    }
+
+
+# ------------------------------------------------------------ the portfolio
+
+
+class RowLike(Protocol):
+    """What the report needs of a portfolio row (storage's ``PortfolioRow``)."""
+
+    rank: int
+    id: str
+    name: str
+
+
+def portfolio_context(
+    rows: Sequence[Any],
+    matrix: dict[tuple[int, int], dict[str, int]],
+    today: dt.date,
+) -> dict:
+    """The context of the portfolio report: ``rows`` are the ranked portfolio
+    (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()``."""
+    out_rows = [_row(r, today) for r in rows]
+
+    tier_keys = (*TIER_ORDER, "none")
+    verdict_keys = (*VERDICTS, "undecided")
+    by_tier = {t: dict.fromkeys(verdict_keys, 0) for t in tier_keys}
+    recommended = dict.fromkeys(VERDICTS, 0)
+    chosen = dict.fromkeys(verdict_keys, 0)
+    for r in out_rows:
+        by_tier[r["residual_priority"] or "none"][r["verdict"] or "undecided"] += 1
+        recommended[r["recommended_verdict"]] = recommended.get(r["recommended_verdict"], 0) + 1
+        chosen[r["verdict"] or "undecided"] += 1
+    tier_rows = [
+        {
+            "tier": t,
+            "label": "No harms" if t == "none" else t.capitalize(),
+            "total": sum(by_tier[t].values()),
+            "by_verdict": by_tier[t],
+        }
+        for t in tier_keys
+        if t != "none" or sum(by_tier[t].values())
+    ]
+    verdict_rows = [
+        {
+            "verdict": v,
+            "label": verdict_label(None if v == "undecided" else v),
+            "recommended": recommended.get(v, 0) if v != "undecided" else None,
+            "chosen": chosen[v],
+        }
+        for v in verdict_keys
+    ]
+
+    grid = []
+    totals = dict.fromkeys(TIER_ORDER, 0)
+    norm = {
+        (int(k[0]), int(k[1])): {str(t).lower(): int(n) for t, n in v.items() if n}
+        for k, v in matrix.items()
+    }
+    for r in range(5, 0, -1):
+        cells = []
+        for d in range(1, 6):
+            counts = norm.get((r, d), {})
+            for t, n in counts.items():
+                if t in totals:
+                    totals[t] += n
+            cells.append(
+                {
+                    "reversibility": r,
+                    "detectability": d,
+                    "counts": {t: counts.get(t, 0) for t in TIER_ORDER},
+                    "total": sum(counts.values()),
+                    "text": " · ".join(
+                        f"{t[0].upper()} {counts[t]}" for t in TIER_ORDER if counts.get(t)
+                    )
+                    or "-",
+                }
+            )
+        grid.append(
+            {
+                "reversibility": r,
+                "label": SCALES["reversibility"].anchor(r),
+                "cells": cells,
+            }
+        )
+
+    overdue = [r for r in out_rows if r["overdue"]]
+    overdue.sort(key=lambda r: (r["review_by"], r["rank"]))
+    with_errors = [r for r in out_rows if r["errors"]]
+    overrides = [r for r in out_rows if r["verdict"] and r["verdict"] != r["recommended_verdict"]]
+    return {
+        "today": today,
+        "rows": out_rows,
+        "total": len(out_rows),
+        "by_tier": tier_rows,
+        "by_verdict": verdict_rows,
+        "tier_counts": {t: sum(by_tier[t].values()) for t in tier_keys},
+        "verdict_counts": chosen,
+        "recommended_counts": recommended,
+        "overdue": overdue,
+        "with_errors": with_errors,
+        "overrides": overrides,
+        "matrix": {
+            "rows": grid,
+            "columns": [
+                {"detectability": d, "label": SCALES["detectability"].anchor(d)}
+                for d in range(1, 6)
+            ],
+            "harms": sum(totals.values()),
+            "by_tier": totals,
+        },
+        "scales": _scales(),
+    }
+
+
+def _row(r: Any, today: dt.date) -> dict:
+    review_by = r.review_by
+    return {
+        "rank": r.rank,
+        "id": r.id,
+        "name": r.name,
+        "owner": r.owner,
+        "stage": r.stage,
+        "revision": r.revision,
+        "inherent_priority": r.inherent_priority,
+        "inherent_label": _tier_label(r.inherent_priority),
+        "residual_priority": r.residual_priority,
+        "residual_label": _tier_label(r.residual_priority),
+        "max_rpn": r.max_rpn,
+        "residual_max_rpn": r.residual_max_rpn,
+        "harmed_low": r.harmed_low,
+        "harmed_high": r.harmed_high,
+        "harmed_text": people(r.harmed_high) if r.harmed_high is not None else "-",
+        "worst_harm": r.worst_harm,
+        "worst_harm_type": r.worst_harm_type,
+        "recommended_verdict": r.recommended_verdict,
+        "recommended_label": verdict_label(r.recommended_verdict),
+        "verdict": r.verdict,
+        "verdict_label": verdict_label(r.verdict),
+        "errors": r.errors,
+        "warnings": r.warnings,
+        "review_by": review_by,
+        "overdue": r.overdue,
+        "days_overdue": (today - review_by).days if (r.overdue and review_by) else 0,
+    }

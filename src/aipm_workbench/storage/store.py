@@ -1,0 +1,950 @@
+"""``Store``: the workbench database, one DuckDB file (docs/ARCHITECTURE.md, "Storage contract").
+
+A store holds no database file open while idle. Every call attaches the file,
+does its work in one transaction and detaches it, so that the full-screen app
+and a command can share the file: DuckDB lets only one process open a file for
+writing, and a second one waits (up to ``lock_timeout`` seconds) for the first
+to finish. Reads attach the file read-only, so they never modify it; a file of
+an older schema is attached once for writing to migrate it.
+
+The files are attached to one in-memory DuckDB engine per process, created on
+first use and holding no file of its own: starting a DuckDB instance costs
+about 30 ms (its built-in catalog), attaching a file about 1 ms, so a call costs
+what its query costs. Each call uses its own cursor on the engine, so threads
+never share one.
+
+Before DuckDB sees a file, the store checks that it is a DuckDB file at all, so
+that a foreign or damaged file is refused untouched (DuckDB would otherwise
+create a write-ahead log beside it). Within one process, calls on the same file
+are serialised, so that a file is never attached twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from ..domain import Assessment
+from . import rows as _rows
+from . import sql as _sql
+from .errors import DatabaseDamaged, DatabaseLocked, DatabaseTooNew, StoreError
+from .schema import CREATE, MIGRATIONS, SCHEMA_VERSION
+from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevision
+
+APPLICATION = "aipm-workbench"
+# Bytes 8-11 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
+# Rows per INSERT statement when writing in bulk (bounds the size of one statement).
+BATCH = 2000
+
+_process_locks: dict[str, threading.RLock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    key = os.path.realpath(path)
+    with _process_locks_guard:
+        lock = _process_locks.get(key)
+        if lock is None:
+            lock = _process_locks[key] = threading.RLock()
+        return lock
+
+
+_engine = None
+_engine_pid: int | None = None
+_engine_guard = threading.Lock()
+_aliases = itertools.count(1)
+
+
+def engine_running() -> bool:
+    """Whether this process has started its DuckDB engine (and so its threads)."""
+    return _engine is not None and _engine_pid == os.getpid()
+
+
+def _cursor():
+    """A new cursor on this process's in-memory engine (a fresh engine after a fork)."""
+    global _engine, _engine_pid
+    import duckdb
+
+    with _engine_guard:
+        if not engine_running():
+            _engine = duckdb.connect(":memory:")
+            _engine_pid = os.getpid()
+        return _engine.cursor()
+
+
+class Attached:
+    """One database file attached to the engine, on a cursor of its own.
+
+    ``execute`` runs on the file (it is the cursor's default database);
+    ``close`` detaches the file, which checkpoints it and releases its lock.
+    """
+
+    def __init__(self, cursor, alias: str):
+        self._cursor = cursor
+        self._alias = alias
+        self._open = True
+
+    def execute(self, query: str, parameters=None):
+        if parameters is None:
+            return self._cursor.execute(query)
+        return self._cursor.execute(query, parameters)
+
+    def close(self) -> None:
+        if not self._open:
+            return
+        self._open = False
+        try:
+            self._cursor.execute("USE memory")
+            try:
+                self._cursor.execute(f"DETACH {self._alias}")
+            except Exception:
+                _rollback(self)  # a transaction left open keeps the file attached
+                self._cursor.execute(f"DETACH {self._alias}")
+        finally:
+            self._cursor.close()
+
+
+def _connect(path: str, read_only: bool) -> Attached:
+    """Attach a database file (one place, so that tests can watch the attempts)."""
+    cursor = _cursor()
+    alias = f"workbench_{next(_aliases)}"
+    literal = "'" + path.replace("'", "''") + "'"
+    try:
+        cursor.execute(f"ATTACH {literal} AS {alias}" + (" (READ_ONLY)" if read_only else ""))
+        cursor.execute(f"USE {alias}")
+    except BaseException:
+        cursor.close()
+        raise
+    return Attached(cursor, alias)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a draft")
+
+
+def process_name(pid: int) -> str | None:
+    """The name of a running process, from /proc or psutil; None when unknown."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+            name = f.read().strip()
+        if name:
+            return name
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return psutil.Process(pid).name()
+    except Exception:
+        return None
+
+
+def process_command(pid: int) -> str | None:
+    """The command line of a running process, shortened; None when unknown."""
+    args: list[str] = []
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            args = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        try:
+            import psutil
+
+            args = psutil.Process(pid).cmdline()
+        except Exception:
+            return None
+    if not args:
+        return None
+    text = " ".join(" ".join([os.path.basename(args[0]), *args[1:]]).split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Store:
+    """The workbench database at ``path``. Opens nothing until a method is called."""
+
+    def __init__(self, path: str | os.PathLike, lock_timeout: float | None = None):
+        self.path = Path(path)
+        if lock_timeout is None:
+            from ..settings import SettingsError
+            from ..settings import lock_timeout as _setting
+
+            try:
+                lock_timeout = _setting()
+            except SettingsError as exc:
+                raise StoreError(str(exc)) from None
+        self.lock_timeout = float(lock_timeout)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # ------------------------------------------------------------ sessions
+
+    def _file_state(self) -> str:
+        """'missing', 'empty' or 'duckdb'; DatabaseDamaged for anything else."""
+        p = self.path
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            return "missing"
+        except OSError as exc:
+            raise StoreError(f"cannot read {p}: {exc.strerror or exc}") from None
+        if p.is_dir():
+            raise DatabaseDamaged(f"{p} is a folder, not a database file: give a file path")
+        if st.st_size == 0:
+            return "empty"
+        try:
+            with open(p, "rb") as f:
+                head = f.read(16)
+        except PermissionError:
+            raise StoreError(
+                f"cannot read {p}: permission denied; check the file's permissions"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot read {p}: {exc.strerror or exc}") from None
+        if len(head) < 12 or head[8:12] != DUCKDB_MAGIC:
+            raise DatabaseDamaged(
+                f"{p} is not a workbench database (it is not a DuckDB file); it was left "
+                "untouched: check the --db path, or move the file away"
+            )
+        return "duckdb"
+
+    def _open(self, read_only: bool):
+        """Attach the file, retrying a busy lock for up to ``lock_timeout`` seconds."""
+        import duckdb
+
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                return _connect(os.path.abspath(self.path), read_only)
+            except duckdb.Error as exc:
+                message = str(exc)
+                if "Could not set lock" not in message:
+                    raise self._translate(exc) from None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self._locked(message) from None
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 0.25)
+
+    def _locked(self, message: str) -> DatabaseLocked:
+        match = re.search(r"PID (\d+)", message)
+        holder = None
+        if match:
+            pid = int(match.group(1))
+            name = process_name(pid)
+            if name is None:
+                exe = re.search(r"held in (\S+) \(PID", message)
+                name = os.path.basename(exe.group(1)) if exe else "a process"
+            holder = f"{name} (PID {pid})"
+            command = process_command(pid)
+            running = f", running `{command}`," if command else ""
+            who = f"by {holder}{running}"
+        else:
+            who = "by another program"
+        waited = f"{self.lock_timeout:g} second{'s' if self.lock_timeout != 1 else ''}"
+        return DatabaseLocked(
+            f"the database {self.path} is in use {who} and stayed locked for {waited}: "
+            "close that program or wait for it to finish, then try again",
+            holder,
+        )
+
+    def _translate(self, exc: Exception) -> StoreError:
+        message = str(exc)
+        p = self.path
+        low = message.lower()
+        if "not a valid duckdb database" in low:
+            return DatabaseDamaged(
+                f"{p} is not a workbench database (DuckDB cannot read it); it was left "
+                "untouched: check the --db path, or move the file away"
+            )
+        if "newer version" in low or ("version number" in low and "trying to read" in low):
+            return DatabaseTooNew(
+                f"{p} was written by a newer version of DuckDB than this aipm-workbench "
+                "uses; it was left untouched: upgrade aipm-workbench to open it"
+            )
+        if any(
+            word in low
+            for word in ("corrupt", "checksum", "serializ", "could not read enough bytes")
+        ):
+            return DatabaseDamaged(
+                f"{p} is damaged and cannot be read ({_first_line(message)}); it was left "
+                "untouched: restore it from a backup, or re-import your exported assessments "
+                "into a new database"
+            )
+        if "permission denied" in low:
+            return StoreError(f"cannot open {p}: permission denied; check the file's permissions")
+        if "read-only file system" in low or "no space left" in low:
+            return StoreError(f"cannot write {p}: {_first_line(message)}")
+        return StoreError(f"cannot use the database {p}: {_first_line(message)}")
+
+    @contextmanager
+    def _session(self, write: bool) -> Iterator[Any]:
+        """A connection to a current-schema database, or None for a read of no database.
+
+        Writes run in one transaction: committed when the block ends, rolled back
+        (nothing written) when it raises.
+        """
+        import duckdb
+
+        with _process_lock(self.path):
+            state = self._file_state()
+            if state != "duckdb" and not write:
+                yield None
+                return
+            if state == "empty":
+                self.path.unlink()  # DuckDB refuses an empty file; an empty file holds nothing
+            elif state == "missing":
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(
+                        f"cannot create the folder {self.path.parent}: {exc.strerror or exc}"
+                    ) from None
+            con = self._open(read_only=not write)
+            try:
+                version = self._version(con)
+                if version is not None and version > SCHEMA_VERSION:
+                    raise DatabaseTooNew(
+                        f"{self.path} was written by a newer aipm-workbench (schema version "
+                        f"{version}; this one knows up to {SCHEMA_VERSION}); it was left "
+                        "untouched: upgrade aipm-workbench to open it"
+                    )
+                if not write and version is None:
+                    yield None  # an empty DuckDB database: nothing stored yet
+                    return
+                if not write and version < SCHEMA_VERSION:
+                    con.close()
+                    con = self._open(read_only=False)
+                    version = self._version(con)
+                    assert version is not None
+                if version is None or version < SCHEMA_VERSION:
+                    self._upgrade(con, version)
+                if write:
+                    con.execute("BEGIN TRANSACTION")
+                    try:
+                        yield con
+                    except BaseException:
+                        _rollback(con)
+                        raise
+                    con.execute("COMMIT")
+                else:
+                    yield con
+            except duckdb.Error as exc:
+                raise self._translate(exc) from None
+            finally:
+                try:
+                    con.close()
+                except duckdb.Error as exc:
+                    raise self._translate(exc) from None
+
+    def _version(self, con) -> int | None:
+        """The schema version, None for an empty database; refuses other programs' files."""
+        import duckdb
+
+        try:
+            meta = dict(
+                con.execute(
+                    "SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')"
+                ).fetchall()
+            )
+        except duckdb.CatalogException:
+            meta = None  # no meta table (or no table at all)
+        except duckdb.BinderException:
+            meta = {}  # a meta table of some other shape: another program's
+        if meta is None:
+            objects = con.execute(
+                "SELECT (SELECT count(*) FROM duckdb_tables() "
+                "        WHERE database_name = current_database()) "
+                "     + (SELECT count(*) FROM duckdb_views() "
+                "        WHERE database_name = current_database() AND NOT internal)"
+            ).fetchone()[0]
+            if objects == 0:
+                return None
+            meta = {}
+        if meta.get("application") != APPLICATION or "schema_version" not in meta:
+            raise DatabaseDamaged(
+                f"{self.path} is a DuckDB database of another program, not a workbench "
+                "database; it was left untouched: choose another --db path"
+            )
+        try:
+            return int(meta["schema_version"])
+        except ValueError:
+            raise DatabaseDamaged(
+                f"{self.path} has an unreadable schema version "
+                f"({meta['schema_version']!r}); it was left untouched"
+            ) from None
+
+    def _upgrade(self, con, version: int | None) -> None:
+        """Create the schema in an empty database, or migrate an older one; one transaction."""
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if version is None:
+                for statement in CREATE:
+                    con.execute(statement)
+                now = _utcnow().isoformat(timespec="seconds")
+                con.execute(
+                    "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?), "
+                    "('created_at', ?)",
+                    [APPLICATION, str(SCHEMA_VERSION), now],
+                )
+            else:
+                for v in range(version, SCHEMA_VERSION):
+                    MIGRATIONS[v](con)
+                con.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                    [str(SCHEMA_VERSION)],
+                )
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [f"migrated_from_{version}_at", _utcnow().isoformat(timespec="seconds")],
+                )
+        except BaseException:
+            _rollback(con)
+            raise
+        con.execute("COMMIT")
+
+    def schema_version(self) -> int | None:
+        """The file's schema version after opening it (None when there is no database yet)."""
+        with self._session(write=False) as con:
+            if con is None:
+                return None
+            return int(
+                con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            )
+
+    def meta(self) -> dict[str, str]:
+        with self._session(write=False) as con:
+            if con is None:
+                return {}
+            return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._session(write=True) as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    # -------------------------------------------------------------- writing
+
+    def save(self, assessment: Assessment, *, note: str | None = None) -> RevisionInfo:
+        """A new revision; none when it equals the latest (``created=False``). Discards the draft."""
+        prepared = _rows.prepare(assessment)
+        fid = prepared.feature_id
+        with self._session(write=True) as con:
+            current = self._latest_numbers(con, [fid]).get(fid)
+            con.execute("DELETE FROM drafts WHERE feature_id = ?", [fid])
+            if current is not None and current[1] == prepared.content_hash:
+                number = current[0]
+                created = False
+            else:
+                number = (current[0] if current else 0) + 1
+                created = True
+                self._write(con, [(prepared, number)], {fid} if current else set(), note)
+            previous = None
+            if number > 1:
+                row = con.execute(
+                    "SELECT body FROM revisions WHERE feature_id = ? AND number = ?",
+                    [fid, number - 1],
+                ).fetchone()
+                previous = _load(row[0])
+            saved_at, saved_note = con.execute(
+                "SELECT saved_at, note FROM revisions WHERE feature_id = ? AND number = ?",
+                [fid, number],
+            ).fetchone()
+        changes = _changes(previous, assessment, number)
+        d = assessment.decision
+        return RevisionInfo(
+            feature_id=fid,
+            number=number,
+            saved_at=_aware(saved_at),
+            content_hash=prepared.content_hash,
+            verdict=d.verdict.value if d else None,
+            recommended=prepared.values["recommended"],
+            decided_on=d.decided_on if d else None,
+            changes=changes,
+            created=created,
+            note=saved_note,
+        )
+
+    def import_assessments(
+        self,
+        items: Sequence[tuple[str, Assessment]],
+        *,
+        dry_run: bool = False,
+        note: str | None = None,
+    ) -> ImportReport:
+        """Save many assessments in one transaction: all of them or, on any error, none.
+
+        An assessment equal to its feature's latest revision creates nothing. A
+        feature that occurs twice gets its revisions in the order given.
+        """
+        prepared = [_rows.prepare(a) for _, a in items]
+        return self.import_prepared(prepared, dry_run=dry_run, note=note)
+
+    def import_prepared(
+        self,
+        prepared: Sequence[_rows.Prepared],
+        *,
+        dry_run: bool = False,
+        note: str | None = None,
+    ) -> ImportReport:
+        """``import_assessments`` for assessments already turned into rows (``rows.prepare``)."""
+        ids = list(dict.fromkeys(p.feature_id for p in prepared))
+        with self._session(write=not dry_run) as con:
+            current = self._latest_numbers(con, ids) if con is not None else {}
+            state = dict(current)
+            created: list[tuple[str, int]] = []
+            unchanged: list[str] = []
+            to_write: list[tuple[_rows.Prepared, int]] = []
+            for p in prepared:
+                now = state.get(p.feature_id)
+                if now is not None and now[1] == p.content_hash:
+                    unchanged.append(p.feature_id)
+                    continue
+                number = (now[0] if now else 0) + 1
+                state[p.feature_id] = (number, p.content_hash)
+                created.append((p.feature_id, number))
+                to_write.append((p, number))
+            if not dry_run and to_write:
+                self._write(con, to_write, set(current), note)
+        return ImportReport(created=created, unchanged=unchanged, dry_run=dry_run)
+
+    @staticmethod
+    def _latest_numbers(con, ids: list[str]) -> dict[str, tuple[int, str]]:
+        """Feature id -> (latest revision number, its content hash), for the ids that exist."""
+        if not ids:
+            return {}
+        out = {}
+        for i in range(0, len(ids), 50_000):
+            chunk = ids[i : i + 50_000]
+            for fid, number, digest in con.execute(
+                """
+                SELECT r.feature_id, r.number, r.content_hash
+                FROM latest r
+                WHERE r.feature_id IN (SELECT unnest($ids))
+                """,
+                {"ids": chunk},
+            ).fetchall():
+                out[fid] = (number, digest)
+        return out
+
+    def _write(
+        self,
+        con,
+        items: list[tuple[_rows.Prepared, int]],
+        existing: set[str],
+        note: str | None,
+    ) -> None:
+        """Insert revisions and their harms in bulk and move each feature's latest pointer."""
+        saved_at = _utcnow()
+        latest: dict[str, int] = {}
+        for p, number in items:
+            latest[p.feature_id] = number
+        new_features = [fid for fid in latest if fid not in existing]
+        old_features = [fid for fid in latest if fid in existing]
+        _insert_columns(
+            con,
+            "features",
+            {
+                "id": new_features,
+                "created_at": [saved_at] * len(new_features),
+                "latest": [latest[f] for f in new_features],
+            },
+        )
+        if old_features:
+            con.execute(
+                """
+                UPDATE features SET latest = u.latest
+                FROM (SELECT unnest($ids) AS id, unnest($numbers) AS latest) u
+                WHERE features.id = u.id
+                """,
+                {"ids": old_features, "numbers": [latest[f] for f in old_features]},
+            )
+        for start in range(0, len(items), BATCH):
+            chunk = items[start : start + BATCH]
+            columns: dict[str, list] = {
+                "feature_id": [p.feature_id for p, _ in chunk],
+                "number": [n for _, n in chunk],
+                "saved_at": [saved_at] * len(chunk),
+                "note": [note] * len(chunk),
+                "content_hash": [p.content_hash for p, _ in chunk],
+                "body": [p.body for p, _ in chunk],
+            }
+            for key in _rows.REVISION_COLUMNS:
+                columns[key] = [p.values[key] for p, _ in chunk]
+            _insert_columns(con, "revisions", columns)
+            harm_columns: dict[str, list] = {"feature_id": [], "revision": []}
+            for key in _rows.HARM_COLUMNS:
+                harm_columns[key] = []
+            for p, number in chunk:
+                for h in p.harms:
+                    harm_columns["feature_id"].append(p.feature_id)
+                    harm_columns["revision"].append(number)
+                    for key in _rows.HARM_COLUMNS:
+                        harm_columns[key].append(h[key])
+            _insert_columns(con, "harms", harm_columns)
+
+    # --------------------------------------------------------------- drafts
+
+    def save_draft(self, feature_id: str, data: dict, step: str) -> None:
+        """Keep the one in-progress draft of a feature (replacing the previous one)."""
+        text = json.dumps(data, ensure_ascii=False, default=_json_default)
+        with self._session(write=True) as con:
+            con.execute(
+                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?)",
+                [feature_id, text, step, _utcnow()],
+            )
+
+    def drafts(self) -> list[Draft]:
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                "SELECT feature_id, data, step, updated_at FROM drafts ORDER BY feature_id"
+            ).fetchall()
+        return [Draft(fid, json.loads(data), step, _aware(at)) for fid, data, step, at in rows]
+
+    def draft(self, feature_id: str) -> Draft | None:
+        with self._session(write=False) as con:
+            if con is None:
+                return None
+            row = con.execute(
+                "SELECT feature_id, data, step, updated_at FROM drafts WHERE feature_id = ?",
+                [feature_id],
+            ).fetchone()
+        if row is None:
+            return None
+        return Draft(row[0], json.loads(row[1]), row[2], _aware(row[3]))
+
+    def discard_draft(self, feature_id: str) -> None:
+        if self._file_state() != "duckdb":
+            return
+        with self._session(write=True) as con:
+            con.execute("DELETE FROM drafts WHERE feature_id = ?", [feature_id])
+
+    # -------------------------------------------------------------- reading
+
+    def feature_ids(self) -> list[str]:
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            return [r[0] for r in con.execute("SELECT id FROM features ORDER BY id").fetchall()]
+
+    def latest(self, feature_id: str) -> StoredRevision | None:
+        return self.revision(feature_id, None)
+
+    def revision(self, feature_id: str, number: int | None) -> StoredRevision | None:
+        """Revision ``number`` of a feature (its latest when ``number`` is None)."""
+        with self._session(write=False) as con:
+            if con is None:
+                return None
+            if number is None:
+                row = con.execute(
+                    "SELECT latest FROM features WHERE id = ?", [feature_id]
+                ).fetchone()
+                if row is None:
+                    return None
+                number = row[0]
+            rows = con.execute(
+                f"""
+                SELECT {_INFO_COLUMNS}, body FROM revisions
+                WHERE feature_id = $id AND number IN ($n, $n - 1)
+                ORDER BY number
+                """,
+                {"id": feature_id, "n": number},
+            ).fetchall()
+        if not rows or rows[-1][1] != number:
+            return None
+        previous = _load(rows[0][-1]) if len(rows) == 2 else None
+        assessment = _load(rows[-1][-1])
+        info = _info(rows[-1], _changes(previous, assessment, number))
+        return StoredRevision(info, assessment)
+
+    def revisions(self, feature_id: str) -> list[RevisionInfo]:
+        """Every revision of a feature, oldest first, each with what changed."""
+        return self._infos(feature_id, decided_only=False)
+
+    def decided_revisions(self, feature_id: str) -> list[RevisionInfo]:
+        """Revisions with a decision, oldest first."""
+        return self._infos(feature_id, decided_only=True)
+
+    def _infos(self, feature_id: str, decided_only: bool) -> list[RevisionInfo]:
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                f"SELECT {_INFO_COLUMNS}, body FROM revisions WHERE feature_id = ? ORDER BY number",
+                [feature_id],
+            ).fetchall()
+        out = []
+        previous: Assessment | None = None
+        for row in rows:
+            assessment = _load(row[-1])
+            if not decided_only or row[4] is not None:
+                out.append(_info(row, _changes(previous, assessment, row[1])))
+            previous = assessment
+        return out
+
+    def rank(
+        self,
+        *,
+        by: str = "residual",
+        stage: str | None = None,
+        verdict: str | None = None,
+        tier: str | None = None,
+        search: str | None = None,
+        sort: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        today: dt.date | None = None,
+    ) -> list[PortfolioRow]:
+        """The ranked portfolio (latest revisions). ``rank`` numbers are places in the
+        whole portfolio by ``by``; filters hide rows without renumbering them."""
+        if by not in _sql.RANK_ORDER:
+            raise ValueError(f"unknown ranking {by!r}: use one of {', '.join(_sql.BY)}")
+        if sort is not None and sort not in _sql.SORT_KEYS:
+            raise ValueError(
+                f"cannot sort by {sort!r}: use a PortfolioRow field ({', '.join(_sql.SORT_KEYS)})"
+            )
+        where, params = _sql.filters(stage, verdict, tier, search)
+        params["today"] = _today(today)
+        page = ""
+        if limit is not None:
+            page += f" LIMIT {max(int(limit), 0)}"
+        if offset:
+            page += f" OFFSET {max(int(offset), 0)}"
+        order = _sql.RANK_ORDER[by]
+        if sort is None and not where and not descending:
+            # The whole portfolio in rank order: find the page on the narrow order
+            # columns (a top-N sort), then compute the row details for it alone.
+            query = f"""
+                SELECT 0 AS rank, {_sql.DETAILS}
+                FROM revisions
+                SEMI JOIN (
+                    SELECT feature_id, number FROM latest ORDER BY {order}{page}
+                ) p USING (feature_id, number)
+                ORDER BY {order}
+            """
+            numbered = True
+        else:
+            if sort is None:
+                then = "rank DESC" if descending else "rank"
+            else:
+                direction = "DESC" if descending else "ASC"
+                then = f"{_sql.SORT_KEYS[sort]} {direction} NULLS LAST, rank"
+            query = f"""
+                SELECT * FROM (
+                    SELECT k.rank, {_sql.DETAILS}
+                    FROM revisions
+                    JOIN (
+                        SELECT feature_id, number, row_number() OVER (ORDER BY {order}) AS rank
+                        FROM latest
+                    ) k USING (feature_id, number)
+                ){where}
+                ORDER BY {then}{page}
+            """
+            numbered = False
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            rows = con.execute(query, params).fetchall()
+        out = []
+        for i, r in enumerate(rows):
+            r = list(r)
+            if numbered:
+                r[0] = offset + i + 1
+            r[6] = _sql.TIER_NAMES.get(r[6]) if r[6] is not None else None
+            r[7] = _sql.TIER_NAMES.get(r[7]) if r[7] is not None else None
+            out.append(PortfolioRow(*r))
+        return out
+
+    def count(
+        self,
+        *,
+        stage: str | None = None,
+        verdict: str | None = None,
+        tier: str | None = None,
+        search: str | None = None,
+    ) -> int:
+        """How many features the same filters as ``rank`` give."""
+        where, params = _sql.filters(stage, verdict, tier, search)
+        with self._session(write=False) as con:
+            if con is None:
+                return 0
+            return con.execute(
+                "SELECT count(*) FROM (SELECT feature_id AS id, name, owner, stage, verdict, "
+                f"residual_tier FROM latest){where}",
+                params,
+            ).fetchone()[0]
+
+    def summary(self, today: dt.date | None = None) -> dict:
+        """Counts across the portfolio's latest revisions.
+
+        ``{"total", "by_tier": {critical, high, medium, low, none}, "by_verdict":
+        {ship, ship_with_guardrails, hold, kill, undecided}, "by_recommended": {ship, ...,
+        kill}, "overdue", "with_errors"}``; every key is present (0 when none).
+        """
+        out: dict[str, Any] = {
+            "total": 0,
+            "by_tier": {name: 0 for name in ("critical", "high", "medium", "low", "none")},
+            "by_verdict": {v: 0 for v in [*_sql.VERDICTS, "undecided"]},
+            "by_recommended": {v: 0 for v in _sql.VERDICTS},
+            "overdue": 0,
+            "with_errors": 0,
+        }
+        with self._session(write=False) as con:
+            if con is None:
+                return out
+            params = {"today": _today(today)}
+            base = f"({_sql.PORTFOLIO})"
+            total, overdue, with_errors = con.execute(
+                f"SELECT count(*), count(*) FILTER (overdue), count(*) FILTER (errors > 0) "
+                f"FROM {base}",
+                params,
+            ).fetchone()
+            tiers = con.execute(
+                f"SELECT residual_tier, count(*) FROM {base} GROUP BY ALL", params
+            ).fetchall()
+            verdicts = con.execute(
+                f"SELECT verdict, count(*) FROM {base} GROUP BY ALL", params
+            ).fetchall()
+            recommended = con.execute(
+                f"SELECT recommended_verdict, count(*) FROM {base} GROUP BY ALL", params
+            ).fetchall()
+        out["total"], out["overdue"], out["with_errors"] = total, overdue, with_errors
+        for t, n in tiers:
+            out["by_tier"][_sql.TIER_NAMES[t] if t is not None else "none"] = n
+        for v, n in verdicts:
+            out["by_verdict"][v or "undecided"] = n
+        for v, n in recommended:
+            out["by_recommended"][v] = n
+        return out
+
+    def risk_matrix(self, feature_id: str | None = None) -> dict[tuple[int, int], dict[str, int]]:
+        """(residual reversibility, residual detectability) -> {residual tier name: harms}.
+
+        Over the harms of the latest revisions (of one feature when ``feature_id`` is
+        given); all 25 cells are present, empty ones as ``{}``.
+        """
+        out: dict[tuple[int, int], dict[str, int]] = {
+            (r, d): {} for r in range(1, 6) for d in range(1, 6)
+        }
+        where = "WHERE f.id = $id" if feature_id is not None else ""
+        params = {"id": feature_id} if feature_id is not None else {}
+        with self._session(write=False) as con:
+            if con is None:
+                return out
+            rows = con.execute(
+                f"""
+                SELECT h.residual_reversibility, h.residual_detectability, h.residual_tier,
+                       count(*)
+                FROM features f
+                JOIN harms h ON h.feature_id = f.id AND h.revision = f.latest
+                {where}
+                GROUP BY ALL
+                """,
+                params,
+            ).fetchall()
+        for r, d, t, n in rows:
+            out[(r, d)][_sql.TIER_NAMES[t]] = n
+        return out
+
+
+# ------------------------------------------------------------------ helpers
+
+_INFO_COLUMNS = "feature_id, number, saved_at, content_hash, verdict, recommended, decided_on, note"
+
+
+def _info(row: Sequence[Any], changes: list[str]) -> RevisionInfo:
+    fid, number, saved_at, digest, verdict, recommended, decided_on, note = row[:8]
+    return RevisionInfo(
+        feature_id=fid,
+        number=number,
+        saved_at=_aware(saved_at),
+        content_hash=digest,
+        verdict=verdict,
+        recommended=recommended,
+        decided_on=decided_on,
+        changes=changes,
+        created=True,
+        note=note,
+    )
+
+
+def _load(body: str) -> Assessment:
+    """A stored revision's assessment (validated when it was saved)."""
+    return Assessment.model_validate(json.loads(body))
+
+
+def _changes(previous: Assessment | None, current: Assessment, number: int) -> list[str]:
+    if previous is None:
+        return ["first revision"] if number == 1 else []
+    from ..domain.diff import diff_assessments
+
+    return diff_assessments(previous, current) or ["no change"]
+
+
+def _today(today: dt.date | None) -> dt.date:
+    if today is not None:
+        return today
+    from ..settings import SettingsError
+    from ..settings import today as _settings_today
+
+    try:
+        return _settings_today()
+    except SettingsError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _rollback(con) -> None:
+    # When the failure took the transaction with it, closing the connection discards it.
+    with suppress(Exception):
+        con.execute("ROLLBACK")
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"
+
+
+def _insert_columns(con, table: str, columns: dict[str, list]) -> None:
+    """INSERT many rows in one statement: each column is one list parameter, unnested.
+
+    Measured on 5,000 harm rows: about 0.06 s this way, 1.5 s as multi-row
+    ``INSERT ... VALUES (?, ...), (?, ...)`` statements of 500 rows, and about
+    10 s row by row with ``executemany``.
+    """
+    names = list(columns)
+    n = len(columns[names[0]])
+    if n == 0:
+        return
+    select = ", ".join(
+        f"unnest(${i + 1}{', max_depth := 1' if _nested(columns[c]) else ''}) AS {c}"
+        for i, c in enumerate(names)
+    )
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}",
+        [columns[c] for c in names],
+    )
+
+
+def _nested(values: list) -> bool:
+    return any(isinstance(v, list) for v in values)
