@@ -13,7 +13,7 @@ import pytest
 HEAVY = ("textual", "duckdb", "jinja2")
 
 
-def loaded_after(code: str) -> set[str]:
+def loaded_after(code: str, heavy: tuple[str, ...] = HEAVY) -> set[str]:
     """Top-level names of the heavy modules loaded by running ``code`` in a new interpreter."""
     script = (
         f"{code}\n"
@@ -23,7 +23,7 @@ def loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
-    return set(json.loads(out.stdout.splitlines()[-1])) & set(HEAVY)
+    return set(json.loads(out.stdout.splitlines()[-1])) & set(heavy)
 
 
 def test_domain_imports_no_textual_duckdb_or_jinja2():
@@ -68,3 +68,16 @@ def test_storage_imports_no_jinja2_or_textual():
 def test_render_imports_no_duckdb_or_textual():
     _skip_unless_exists("aipm_workbench.render")
     assert loaded_after("import aipm_workbench.render") & {"duckdb", "textual"} == set()
+
+
+def test_opening_the_portfolio_needs_no_pydantic_or_jinja2():
+    """The full-screen app's first rows come straight from SQL: the store, the app and
+    its start screen load neither the models (pydantic) nor the templates (jinja2)."""
+    loaded = loaded_after(
+        "from aipm_workbench.cli.app import make_app\n"
+        "import aipm_workbench.storage, aipm_workbench.ui.app\n"
+        "import aipm_workbench.ui.screens.portfolio\n",
+        heavy=("pydantic", "jinja2"),
+    )
+    assert "pydantic" not in loaded
+    assert "jinja2" not in loaded

@@ -1,63 +1,74 @@
 """The domain: assessment models, taxonomy, scales, scoring, verdict and findings.
 
 Pure Python and pydantic; nothing here imports textual, duckdb or jinja2.
+
+Names are loaded on first use (PEP 562), so that a caller needing only the
+vocabularies (``domain.vocab``) or the formatting helpers does not pay for
+pydantic and the models at start-up.
 """
 
-from .errors import InvalidInput
-from .evaluate import (
-    VERDICT_ORDER,
-    Evaluation,
-    Finding,
-    HarmResult,
-    Level,
-    SensitivityChange,
-    Step,
-    default_review_by,
-    evaluate,
-)
-from .files import (
-    dump_json,
-    dump_toml,
-    iter_assessment_paths,
-    parse_assessment,
-    read_assessment,
-    to_data,
-)
-from .models import (
-    FORMAT_VERSION,
-    RATINGS,
-    Assessment,
-    Decision,
-    DecisionStatus,
-    Exposure,
-    Fallback,
-    FallbackKind,
-    Feature,
-    Harm,
-    Hypothesis,
-    HypothesisStatus,
-    Metric,
-    MetricKind,
-    PremortemItem,
-    Residual,
-    Source,
-    Stage,
-    Verdict,
-)
-from .scales import SCALES, Scale
-from .scoring import Priority, Tier, exposure_bounds, priority, rpn, rules
-from .taxonomy import HarmType, Taxonomy, builtin_taxonomy, load_taxonomy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "Assessment": "models",
+    "Decision": "models",
+    "DecisionStatus": "vocab",
+    "Evaluation": "evaluation",
+    "Exposure": "models",
+    "FORMAT_VERSION": "models",
+    "Fallback": "models",
+    "FallbackKind": "vocab",
+    "Feature": "models",
+    "Finding": "evaluation",
+    "Harm": "models",
+    "HarmResult": "evaluation",
+    "HarmType": "taxonomy",
+    "Hypothesis": "models",
+    "HypothesisStatus": "vocab",
+    "InvalidInput": "errors",
+    "Level": "evaluation",
+    "Metric": "models",
+    "MetricKind": "vocab",
+    "PremortemItem": "models",
+    "Priority": "scoring",
+    "RATINGS": "models",
+    "Residual": "models",
+    "SCALES": "scales",
+    "Scale": "scales",
+    "SensitivityChange": "evaluation",
+    "Source": "vocab",
+    "Stage": "vocab",
+    "Step": "evaluation",
+    "Taxonomy": "taxonomy",
+    "Tier": "vocab",
+    "VERDICT_ORDER": "evaluation",
+    "Verdict": "vocab",
+    "builtin_taxonomy": "taxonomy",
+    "default_review_by": "evaluation",
+    "dump_json": "files",
+    "dump_toml": "files",
+    "evaluate": "evaluation",
+    "exposure_bounds": "scoring",
+    "iter_assessment_paths": "files",
+    "load_taxonomy": "taxonomy",
+    "parse_assessment": "files",
+    "priority": "scoring",
+    "read_assessment": "files",
+    "rpn": "scoring",
+    "rules": "scoring",
+    "to_data": "files",
+}
 
 __all__ = [
-    "FORMAT_VERSION",
-    "RATINGS",
-    "SCALES",
-    "VERDICT_ORDER",
     "Assessment",
     "Decision",
     "DecisionStatus",
     "Evaluation",
     "Exposure",
+    "FORMAT_VERSION",
     "Fallback",
     "FallbackKind",
     "Feature",
@@ -73,7 +84,9 @@ __all__ = [
     "MetricKind",
     "PremortemItem",
     "Priority",
+    "RATINGS",
     "Residual",
+    "SCALES",
     "Scale",
     "SensitivityChange",
     "Source",
@@ -81,6 +94,7 @@ __all__ = [
     "Step",
     "Taxonomy",
     "Tier",
+    "VERDICT_ORDER",
     "Verdict",
     "builtin_taxonomy",
     "default_review_by",
@@ -97,3 +111,66 @@ __all__ = [
     "rules",
     "to_data",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+if TYPE_CHECKING:
+    from .errors import InvalidInput
+    from .evaluation import (
+        VERDICT_ORDER,
+        Evaluation,
+        Finding,
+        HarmResult,
+        Level,
+        SensitivityChange,
+        Step,
+        default_review_by,
+        evaluate,
+    )
+    from .files import (
+        dump_json,
+        dump_toml,
+        iter_assessment_paths,
+        parse_assessment,
+        read_assessment,
+        to_data,
+    )
+    from .models import (
+        FORMAT_VERSION,
+        RATINGS,
+        Assessment,
+        Decision,
+        Exposure,
+        Fallback,
+        Feature,
+        Harm,
+        Hypothesis,
+        Metric,
+        PremortemItem,
+        Residual,
+    )
+    from .scales import SCALES, Scale
+    from .scoring import Priority, exposure_bounds, priority, rpn, rules
+    from .taxonomy import HarmType, Taxonomy, builtin_taxonomy, load_taxonomy
+    from .vocab import (
+        DecisionStatus,
+        FallbackKind,
+        HypothesisStatus,
+        MetricKind,
+        Source,
+        Stage,
+        Tier,
+        Verdict,
+    )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-from .evaluate import evaluate
+from .evaluation import evaluate
 from .formatting import people_range
 from .models import RATINGS, Assessment, Decision, Exposure, Harm, Residual
 

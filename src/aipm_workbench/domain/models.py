@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from .vocab import (  # noqa: F401  (re-exported)
+    DecisionStatus,
+    FallbackKind,
+    HypothesisStatus,
+    MetricKind,
+    Source,
+    Stage,
+    Verdict,
+)
 
 FORMAT_VERSION = "aipm-assessment/1"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -45,62 +54,6 @@ Share = Annotated[float, Field(strict=True, gt=0, le=1)]
 Rating = Annotated[int, Field(strict=True, ge=1, le=5)]
 Text = Annotated[str, BeforeValidator(_check_text), Field(strict=True)]
 OptText = Annotated[str, Field(strict=True)]
-
-
-class Stage(StrEnum):
-    concept = "concept"
-    prototype = "prototype"
-    beta = "beta"
-    launched = "launched"
-    retired = "retired"
-
-
-class Source(StrEnum):
-    intended_use = "intended_use"
-    unintended_use = "unintended_use"
-    system_error = "system_error"
-    misuse = "misuse"
-
-
-class FallbackKind(StrEnum):
-    human_review = "human_review"
-    abstain = "abstain"
-    degrade = "degrade"
-    warn_user = "warn_user"
-    block = "block"
-    kill_switch = "kill_switch"
-    rollback = "rollback"
-    monitor = "monitor"
-
-
-class MetricKind(StrEnum):
-    model = "model"
-    product = "product"
-    guardrail = "guardrail"
-
-
-class HypothesisStatus(StrEnum):
-    open = "open"
-    supported = "supported"
-    falsified = "falsified"
-
-
-class Verdict(StrEnum):
-    ship = "ship"
-    ship_with_guardrails = "ship_with_guardrails"
-    hold = "hold"
-    kill = "kill"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ")
-
-
-class DecisionStatus(StrEnum):
-    proposed = "proposed"
-    accepted = "accepted"
-    rejected = "rejected"
-    superseded = "superseded"
 
 
 class _Model(BaseModel):

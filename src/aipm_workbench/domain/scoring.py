@@ -9,31 +9,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from enum import IntEnum
 from functools import cache
 from importlib import resources
 from itertools import product
 
 from .models import RATINGS, Assessment, FallbackKind, Harm
 from .scales import LETTERS
-
-
-class Tier(IntEnum):
-    """Priority tiers, ordered so that a larger value is worse."""
-
-    low = 1
-    medium = 2
-    high = 3
-    critical = 4
-
-    @property
-    def label(self) -> str:
-        return self.name.capitalize()
-
-    @classmethod
-    def parse(cls, name: str) -> Tier:
-        return cls[name.lower()]
-
+from .vocab import Tier
 
 Ratings = tuple[int, int, int, int]  # (S, L, R, D)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain import Stage, Tier, Verdict
+from ..domain.vocab import Stage, Tier, Verdict
 
 # Lowercase tier names by the integer stored in *_tier columns.
 TIER_NAMES = {int(t): t.name for t in Tier}

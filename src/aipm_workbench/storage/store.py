@@ -31,14 +31,25 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..domain import Assessment
-from . import rows as _rows
 from . import sql as _sql
 from .errors import DatabaseDamaged, DatabaseLocked, DatabaseTooNew, StoreError
 from .schema import CREATE, MIGRATIONS, SCHEMA_VERSION
 from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevision
+
+if TYPE_CHECKING:
+    from ..domain import Assessment
+    from . import rows as _rows_module
+
+
+def _rows():
+    """The row builders, which score assessments with the domain (pydantic and the
+    models): loaded on the first write, so that reading the portfolio starts fast."""
+    from . import rows
+
+    return rows
+
 
 APPLICATION = "aipm-workbench"
 # Bytes 8-11 of every DuckDB database file.
@@ -446,7 +457,7 @@ class Store:
 
     def save(self, assessment: Assessment, *, note: str | None = None) -> RevisionInfo:
         """A new revision; none when it equals the latest (``created=False``). Discards the draft."""
-        prepared = _rows.prepare(assessment)
+        prepared = _rows().prepare(assessment)
         fid = prepared.feature_id
         with self._session(write=True) as con:
             current = self._latest_numbers(con, [fid]).get(fid)
@@ -496,12 +507,12 @@ class Store:
         An assessment equal to its feature's latest revision creates nothing. A
         feature that occurs twice gets its revisions in the order given.
         """
-        prepared = [_rows.prepare(a) for _, a in items]
+        prepared = [_rows().prepare(a) for _, a in items]
         return self.import_prepared(prepared, dry_run=dry_run, note=note)
 
     def import_prepared(
         self,
-        prepared: Sequence[_rows.Prepared],
+        prepared: Sequence[_rows_module.Prepared],
         *,
         dry_run: bool = False,
         note: str | None = None,
@@ -513,7 +524,7 @@ class Store:
             state = dict(current)
             created: list[tuple[str, int]] = []
             unchanged: list[str] = []
-            to_write: list[tuple[_rows.Prepared, int]] = []
+            to_write: list[tuple[_rows_module.Prepared, int]] = []
             for p in prepared:
                 now = state.get(p.feature_id)
                 if now is not None and now[1] == p.content_hash:
@@ -549,7 +560,7 @@ class Store:
     def _write(
         self,
         con,
-        items: list[tuple[_rows.Prepared, int]],
+        items: list[tuple[_rows_module.Prepared, int]],
         existing: set[str],
         note: str | None,
     ) -> None:
@@ -588,17 +599,17 @@ class Store:
                 "content_hash": [p.content_hash for p, _ in chunk],
                 "body": [p.body for p, _ in chunk],
             }
-            for key in _rows.REVISION_COLUMNS:
+            for key in _rows().REVISION_COLUMNS:
                 columns[key] = [p.values[key] for p, _ in chunk]
             _insert_columns(con, "revisions", columns)
             harm_columns: dict[str, list] = {"feature_id": [], "revision": []}
-            for key in _rows.HARM_COLUMNS:
+            for key in _rows().HARM_COLUMNS:
                 harm_columns[key] = []
             for p, number in chunk:
                 for h in p.harms:
                     harm_columns["feature_id"].append(p.feature_id)
                     harm_columns["revision"].append(number)
-                    for key in _rows.HARM_COLUMNS:
+                    for key in _rows().HARM_COLUMNS:
                         harm_columns[key].append(h[key])
             _insert_columns(con, "harms", harm_columns)
 
@@ -892,6 +903,8 @@ def _info(row: Sequence[Any], changes: list[str]) -> RevisionInfo:
 
 def _load(body: str) -> Assessment:
     """A stored revision's assessment (validated when it was saved)."""
+    from ..domain import Assessment
+
     return Assessment.model_validate(json.loads(body))
 
 
