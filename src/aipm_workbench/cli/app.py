@@ -1,0 +1,61 @@
+"""``open``: the full-screen workbench, also what ``aipm-workbench`` alone runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .main import EXIT_INVALID, Context, fail, main, today
+
+if TYPE_CHECKING:
+    from ..ui.app import WorkbenchApp
+
+
+def make_app(
+    db_path: str | os.PathLike,
+    today: dt.date | None = None,
+    *,
+    lock_timeout: float | None = None,
+) -> WorkbenchApp:
+    """The one way to build the app (the command and the tests use it).
+
+    Nothing is opened here: the portfolio screen reads the database in a worker.
+    ``lock_timeout`` is how long a call waits for another program's lock (the
+    store's default, ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None).
+    """
+    from ..storage import Store
+    from ..ui.app import WorkbenchApp
+
+    return WorkbenchApp(Store(Path(db_path), lock_timeout=lock_timeout), today=today)
+
+
+@main.command("open", hidden=True)
+@click.option("--db", "db", metavar="PATH", hidden=True, help="Database file (as for the group).")
+@click.pass_context
+def open_app(ctx: click.Context, db: str | None = None) -> None:
+    """Open the full-screen workbench on the database."""
+    obj = ctx.find_object(Context)
+    if db is not None:
+        db_path = Path(db).expanduser()
+    elif obj is not None:
+        db_path = obj.db_path
+    else:
+        from ..settings import resolve_db_path
+
+        db_path = resolve_db_path(None)
+    today()  # a malformed AIPM_WORKBENCH_TODAY fails here, with a message
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail(
+            "the full-screen workbench needs a terminal; run it in one, or use a "
+            "command (see `aipm-workbench --help`)",
+            EXIT_INVALID,
+        )
+    app = make_app(db_path)
+    app.run()
+    if app.return_code:
+        sys.exit(app.return_code)

@@ -1,0 +1,114 @@
+"""The full-screen workbench: a thin App that holds the store and the start screen.
+
+Screen logic lives in ``ui/screens/``; this class only wires the store, the
+global bindings, the command palette and the app-wide messages together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from .messages import AssessmentSaved, DatabaseFailed, PortfolioChanged
+from .screens.portfolio import PortfolioScreen
+from .screens.problem import ProblemScreen
+
+
+class ScreenActions(Provider):
+    """Every binding of the current screen (and its focused widget) as a command."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        screen = self.screen
+        seen: set[tuple[int, str]] = set()
+        out = []
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.system or not binding.description or not active.enabled:
+                continue
+            if (id(active.node), binding.action) in seen:
+                continue
+            seen.add((id(active.node), binding.action))
+            key = self.app.get_key_display(binding)
+            help_text = f"{binding.tooltip or binding.description} (key: {key})"
+            run = partial(self.app.run_action, binding.action, active.node)
+            out.append((binding.description, help_text, run))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+class WorkbenchApp(App[None]):
+    """``WorkbenchApp(store, today=None)``: ``today`` fixes the reference date."""
+
+    TITLE = "aipm-workbench"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ScreenActions}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "toggle_keys", "Keys", id="app.keys", tooltip="Show or hide all keys"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+    ]
+
+    def __init__(self, store: Any, today: dt.date | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self._today = today
+
+    def today(self) -> dt.date:
+        """The reference date: fixed by the caller or ``settings.today()``."""
+        if self._today is not None:
+            return self._today
+        from ..settings import today
+
+        return today()
+
+    def get_default_screen(self) -> Screen:
+        return PortfolioScreen()
+
+    @property
+    def portfolio(self) -> PortfolioScreen:
+        return next(s for s in self.screen_stack if isinstance(s, PortfolioScreen))
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def show_problem(self, title: str, message: str) -> None:
+        """A modal that says what went wrong and what to do (one at a time)."""
+        if isinstance(self.screen, ProblemScreen) and self.screen.message == message:
+            return
+        self.push_screen(ProblemScreen(title, message), self._after_problem)
+
+    def _after_problem(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit()
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        self.show_problem(message.title, message.message)
+
+    def on_assessment_saved(self, message: AssessmentSaved) -> None:
+        self.portfolio.reload(select=message.feature_id)
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "on_feature_saved", None)
+            if refresh is not None and screen is not self.portfolio:
+                refresh(message.feature_id)
+
+    def on_portfolio_changed(self, message: PortfolioChanged) -> None:
+        self.portfolio.reload()

@@ -1,0 +1,707 @@
+"""The start screen: the ranked portfolio, its summary and the risk matrix.
+
+The table is paged: the screen asks the store for one page of the ranked query
+at a time (``store.rank(limit=..., offset=...)``) and the table draws only the
+rows on screen. Every store call runs in a thread worker that posts a message
+back; a query change (sort, filter, refresh) bumps a generation number so that
+answers to an older query are dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal
+from textual.geometry import Region
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Label, Select
+
+from ..messages import DatabaseFailed
+from ..widgets.portfolio_table import COLUMNS, PAGE_SIZE, PortfolioTable, verdict_short
+from ..widgets.risk_matrix import RiskMatrix
+from ..widgets.summary import SummaryBar
+from .problem import describe_error
+
+TIERS = ("critical", "high", "medium", "low")
+VERDICTS = ("ship", "ship_with_guardrails", "hold", "kill", "undecided")
+STAGES = ("concept", "prototype", "beta", "launched", "retired")
+# Columns whose natural order is "worst or biggest first".
+DESCENDING_FIRST = {
+    "residual_priority",
+    "inherent_priority",
+    "residual_max_rpn",
+    "harmed_high",
+    "errors",
+}
+SEARCH_DEBOUNCE = 0.25
+FILTER_KEYS = {"tier": "t", "verdict": "v", "stage": "g"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the table shows: the sort and the filters."""
+
+    sort: str | None = None  # a PortfolioRow field; None keeps the rank order
+    descending: bool = False
+    search: str | None = None
+    tier: str | None = None
+    verdict: str | None = None
+    stage: str | None = None
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "verdict": self.verdict,
+            "tier": self.tier,
+            "search": self.search,
+        }
+
+    def rank_args(self) -> dict[str, Any]:
+        return {**self.filters(), "sort": self.sort, "descending": self.descending}
+
+    @property
+    def filtered(self) -> bool:
+        return any(v for v in self.filters().values())
+
+    def describe(self) -> str:
+        column = next((c.label for c in COLUMNS if c.key == self.sort), "rank")
+        arrow = "▼" if self.descending else "▲"
+        return f"{column}{arrow}" if self.sort or self.descending else "rank"
+
+
+class Loaded(Message):
+    def __init__(
+        self,
+        generation: int,
+        total: int | None,  # None: counted next (TotalLoaded)
+        rows: list,
+        cursor: int,
+        extra: dict,
+        failed: bool = False,
+        overview: bool = False,
+    ) -> None:
+        self.failed = failed
+        self.overview = overview  # a full reload: the summary and matrix follow
+        self.generation = generation
+        self.total = total
+        self.rows = rows
+        self.cursor = cursor
+        self.extra = extra  # page number -> rows, when the cursor is beyond the first page
+        super().__init__()
+
+
+class TotalLoaded(Message):
+    def __init__(self, generation: int, total: int) -> None:
+        self.generation = generation
+        self.total = total
+        super().__init__()
+
+
+class PageLoaded(Message):
+    def __init__(self, generation: int, page: int, rows: list) -> None:
+        self.generation = generation
+        self.page = page
+        self.rows = rows
+        super().__init__()
+
+
+class OverviewLoaded(Message):
+    def __init__(self, summary: dict, drafts: list) -> None:
+        self.summary = summary
+        self.drafts = drafts
+        super().__init__()
+
+
+class MatrixLoaded(Message):
+    def __init__(self, feature: Any | None, counts: dict) -> None:
+        self.feature = feature
+        self.counts = counts
+        super().__init__()
+
+
+class LatestLoaded(Message):
+    """The latest revision of a feature (or its stored draft: ``draft`` True), to edit it."""
+
+    def __init__(self, feature_id: str, assessment: Any, step: str | None, draft: bool):
+        self.feature_id = feature_id
+        self.assessment = assessment
+        self.step = step
+        self.draft = draft
+        super().__init__()
+
+
+def wizard_screen(app: Any, draft: Any | None = None, **kwargs: Any) -> Screen | None:
+    """A ``WizardScreen`` (resuming ``draft``, a stored draft, when given), or None
+    with a notice when this build has no wizard."""
+    try:
+        from .wizard import WizardScreen
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.endswith("screens.wizard"):
+            app.notify(
+                "The guided assessment is not available in this build.",
+                title="Not available",
+                severity="warning",
+            )
+            return None
+        raise
+    if draft is not None:
+        # the draft's own key, so that the wizard goes on writing the same draft
+        return WizardScreen(
+            assessment=parse_draft(draft), step=draft.step, draft=True, draft_key=draft.feature_id
+        )
+    return WizardScreen(**kwargs)
+
+
+def parse_draft(draft: Any) -> Any:
+    """A draft's data as an Assessment when it is complete enough, else the dict."""
+    from ...domain import InvalidInput, parse_assessment
+
+    try:
+        return parse_assessment(draft.data, f"draft of {draft.feature_id}")
+    except InvalidInput:
+        return draft.data
+
+
+class PortfolioCommands(Provider):
+    """Sort by any column and filter by tier, verdict or stage from the palette."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        screen = self.screen
+        if not isinstance(screen, PortfolioScreen):
+            return []
+        out = []
+        for column in COLUMNS:
+            out.append(
+                (
+                    f"Sort by {column.title}",
+                    f"Order the portfolio by {column.title} (again to reverse)",
+                    lambda key=column.key: screen.sort_by(key),
+                )
+            )
+        for name, values in (("tier", TIERS), ("verdict", VERDICTS), ("stage", STAGES)):
+            for value in values:
+                out.append(
+                    (
+                        f"Show {name}: {value}",
+                        f"Only features whose {name} is {value}",
+                        lambda name=name, value=value: screen.set_filter(name, value),
+                    )
+                )
+        out.append(("Clear filters", "Show the whole portfolio", screen.action_clear_filters))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
+
+
+def _select(kind: str, values: tuple[str, ...], value: str | None) -> Select[str]:
+    def label(v: str) -> str:
+        return verdict_short(v) if kind == "verdict" else v
+
+    options = [(f"any {kind}", "")] + [(label(v), v) for v in values]
+    return Select(
+        options,
+        value=value or "",
+        allow_blank=False,
+        compact=True,
+        id=f"filter-{kind}",
+        classes="filter",
+        tooltip=f"Show only features of this {kind} (key {FILTER_KEYS[kind]})",
+    )
+
+
+class PortfolioScreen(Screen[None]):
+    """The ranked portfolio: open, compare, export, assess."""
+
+    COMMANDS = {PortfolioCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="portfolio.open", tooltip="Open the feature"),
+        Binding("n", "new", "New", id="portfolio.new", tooltip="Start a new assessment"),
+        Binding("E", "edit", "Edit", id="portfolio.edit", tooltip="Edit the feature"),
+        Binding("e", "export", "Export", id="portfolio.export", tooltip="Export records"),
+        Binding("space", "mark", "Mark", id="portfolio.mark", tooltip="Mark for compare"),
+        Binding("c", "compare", "Compare", id="portfolio.compare", tooltip="Compare marked"),
+        Binding("slash", "search", "Filter", id="portfolio.search", tooltip="Filter by text"),
+        Binding("s", "sort", "Sort", id="portfolio.sort", tooltip="Sort by the next column"),
+        Binding("r", "refresh", "Refresh", id="portfolio.refresh", show=False, tooltip="Reload"),
+        Binding("q", "app.quit", "Quit", id="portfolio.quit", show=False),
+        Binding(
+            "S", "reverse", "Reverse sort", id="portfolio.reverse", show=False, tooltip="Reverse"
+        ),
+        Binding("t", "cycle('tier')", "Filter tier", id="portfolio.tier", show=False),
+        Binding("v", "cycle('verdict')", "Filter verdict", id="portfolio.verdict", show=False),
+        Binding("g", "cycle('stage')", "Filter stage", id="portfolio.stage", show=False),
+        Binding("x", "clear_filters", "Clear filters", id="portfolio.clear", show=False),
+        Binding("m", "matrix", "Matrix: portfolio/feature", id="portfolio.matrix", show=False),
+        Binding("b", "band", "Show/hide summary", id="portfolio.band", show=False),
+        Binding("escape", "unfocus_filters", "Back to the table", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = Query()
+        self.generation = 0
+        self._counter = itertools.count(1)
+        self.matrix_feature = False  # the matrix shows the highlighted feature
+        self.drafts_offered = False
+        self.summary: dict | None = None
+        self._search_timer: Timer | None = None
+        self._matrix_timer: Timer | None = None
+        self._pending_select: str | None = None
+        self._focus_table_after_load = False
+        self._rest_mounted = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="band"):
+            yield SummaryBar(id="summary")
+            yield RiskMatrix(id="matrix")
+        with Horizontal(id="filters"):
+            yield Input(
+                placeholder="/ filter name, id, owner",
+                id="search",
+                compact=True,
+            )
+            # the filter boxes and the footer are mounted once the first rows
+            # are drawn (see _mount_rest): they would hold up the first rows
+            yield Label("", id="shown")
+        yield PortfolioTable(id="table")
+
+    def _mount_rest(self) -> None:
+        if self._rest_mounted:
+            return
+        self._rest_mounted = True
+        q = self.query_state
+        self.query_one("#filters").mount_all(
+            [
+                _select("tier", TIERS, q.tier),
+                _select("verdict", VERDICTS, q.verdict),
+                _select("stage", STAGES, q.stage),
+            ],
+            before="#shown",
+        )
+        self.mount(Footer())
+        self.call_after_refresh(self.refresh_bindings)  # the footer shows its keys
+
+    @property
+    def table(self) -> PortfolioTable:
+        return self.query_one(PortfolioTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.reload()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 90, "-narrow")
+        self.set_class(self.size.height < 22, "-short")
+
+    # -- loading ------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        """Read the portfolio again (keeps the query; optionally select a feature)."""
+        highlighted = self.table.highlighted
+        self._pending_select = select or (highlighted.id if highlighted else None)
+        self._apply(self.query_state, overview=True)
+
+    def _apply(self, query: Query, overview: bool = False) -> None:
+        table = self.table
+        # A new sort of the same rows keeps the count: no second query for it.
+        same_rows = query.filters() == self.query_state.filters() and table.total_known
+        known_total = table.total if same_rows and not overview else None
+        self.query_state = query
+        self.generation = next(self._counter)
+        # the query first; the header's sort mark meanwhile, the counts with the rows
+        self._load(self.generation, query, self._pending_select, overview, known_total)
+        self._pending_select = None
+        table.sort_key = query.sort
+        table.descending = query.descending
+        table.refresh(Region(0, 0, table.size.width, 1))
+
+    @work(thread=True, exclusive=True, group="db", exit_on_error=False)
+    def _load(
+        self,
+        generation: int,
+        query: Query,
+        select: str | None,
+        overview: bool,
+        total: int | None,
+    ) -> None:
+        """The first page of a query (the row count follows, see ``_load_count``)."""
+        store = self.app.store
+        today = self.app.today()
+        try:
+            rows = store.rank(**query.rank_args(), limit=PAGE_SIZE, offset=0, today=today)
+            if len(rows) < PAGE_SIZE:
+                total = len(rows)
+            cursor, extra = 0, {}
+            if select is not None:
+                found = next((i for i, r in enumerate(rows) if r.id == select), None)
+                if found is None and len(rows) == PAGE_SIZE:
+                    # beyond the first page: find its place, then load its page
+                    ids = [r.id for r in store.rank(**query.rank_args(), today=today)]
+                    total = len(ids)
+                    found = ids.index(select) if select in ids else None
+                    if found is not None:
+                        page = found // PAGE_SIZE
+                        extra[page] = store.rank(
+                            **query.rank_args(),
+                            limit=PAGE_SIZE,
+                            offset=page * PAGE_SIZE,
+                            today=today,
+                        )
+                cursor = found or 0
+            self.post_message(Loaded(generation, total, rows, cursor, extra, overview=overview))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a modal
+            self.post_message(DatabaseFailed(*describe_error(exc)))
+            self.post_message(Loaded(generation, 0, [], 0, {}, failed=True))
+
+    @work(thread=True, exclusive=True, group="db-count", exit_on_error=False)
+    def _load_count(self, generation: int, query: Query) -> None:
+        try:
+            total = self.app.store.count(**query.filters())
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(DatabaseFailed(*describe_error(exc)))
+            return
+        self.post_message(TotalLoaded(generation, total))
+
+    @work(thread=True, exclusive=True, group="db-overview", exit_on_error=False)
+    def _load_overview(self) -> None:
+        """The summary, the drafts and the portfolio's risk matrix."""
+        store = self.app.store
+        try:
+            summary = store.summary(today=self.app.today())
+            drafts = store.drafts()
+            self.post_message(OverviewLoaded(summary, drafts))
+            if not self.matrix_feature:
+                self.post_message(MatrixLoaded(None, store.risk_matrix(None)))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(DatabaseFailed(*describe_error(exc)))
+
+    @work(thread=True, group="db-page", exit_on_error=False)
+    def _load_page(self, generation: int, query: Query, page: int) -> None:
+        try:
+            rows = self.app.store.rank(
+                **query.rank_args(),
+                limit=PAGE_SIZE,
+                offset=page * PAGE_SIZE,
+                today=self.app.today(),
+            )
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(DatabaseFailed(*describe_error(exc)))
+            return
+        self.post_message(PageLoaded(generation, page, rows))
+
+    @work(thread=True, exclusive=True, group="db-matrix", exit_on_error=False)
+    def _load_matrix(self, feature: Any | None) -> None:
+        try:
+            counts = self.app.store.risk_matrix(feature.id if feature else None)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(DatabaseFailed(*describe_error(exc)))
+            return
+        self.post_message(MatrixLoaded(feature, counts))
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.generation != self.generation:
+            return
+        table = self.table
+        if message.failed:
+            table.empty_text = "The portfolio could not be read: press r to try again."
+            self.query_one(SummaryBar).update("The database could not be read.")
+            self.query_one(RiskMatrix).show({}, "Risk matrix: no data")
+        elif not message.rows:
+            table.empty_text = (
+                "No feature matches the filters: press x to clear them, / to edit the text."
+                if self.query_state.filtered
+                else "No features yet: press n to start an assessment, or import files "
+                "with `aipm-workbench import FOLDER` and press r."
+            )
+        table.reset(message.generation, message.total, message.rows, message.cursor)
+        for page, rows in message.extra.items():
+            table.add_page(message.generation, page, rows)
+        self._update_shown()
+        if message.total is None:
+            # counted once the first page is drawn, so as not to hold it up
+            self.call_after_refresh(self._load_count, message.generation, self.query_state)
+        if not self._rest_mounted:
+            self.call_after_refresh(self._mount_rest)
+        if message.overview:
+            # after the rows are on screen
+            self.call_after_refresh(self._load_overview)
+        if self._focus_table_after_load:
+            self._focus_table_after_load = False
+            self.call_after_refresh(table.focus)
+
+    def on_total_loaded(self, message: TotalLoaded) -> None:
+        if message.generation == self.generation:
+            self.table.set_total(message.generation, message.total)
+            self._update_shown()
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        self.table.add_page(message.generation, message.page, message.rows)
+
+    def on_overview_loaded(self, message: OverviewLoaded) -> None:
+        before = self.summary
+        self.summary = message.summary
+        self.query_one(SummaryBar).show(message.summary, self.app.today())
+        if before is not None:
+            total, was = message.summary.get("total", 0), before.get("total", 0)
+            change = f" ({total - was:+d} since the last load)" if total != was else ""
+            self.notify(f"{total} features{change}.", title="Refreshed", timeout=3)
+        if message.drafts and not self.drafts_offered:
+            self.drafts_offered = True
+            self.offer_drafts(message.drafts)
+
+    def on_matrix_loaded(self, message: MatrixLoaded) -> None:
+        if message.feature is None:
+            if self.matrix_feature:
+                return
+            title = "Risk matrix: portfolio"
+        else:
+            highlighted = self.table.highlighted
+            if not self.matrix_feature or highlighted is None:
+                return
+            if highlighted.id != message.feature.id:
+                return
+            title = f"Risk matrix: {message.feature.name}"
+        self.query_one(RiskMatrix).show(message.counts, title)
+
+    @on(PortfolioTable.PageWanted)
+    def _page_wanted(self, message: PortfolioTable.PageWanted) -> None:
+        if message.generation == self.generation:
+            self._load_page(message.generation, self.query_state, message.page)
+
+    @on(PortfolioTable.Highlighted)
+    def _highlighted(self, message: PortfolioTable.Highlighted) -> None:
+        if self.matrix_feature and message.row is not None:
+            if self._matrix_timer is not None:
+                self._matrix_timer.stop()
+            row = message.row
+            self._matrix_timer = self.set_timer(0.1, lambda: self._load_matrix(row))
+
+    @on(PortfolioTable.Opened)
+    def _opened(self, message: PortfolioTable.Opened) -> None:
+        self.open_feature(message.row.id)
+
+    @on(PortfolioTable.SortClicked)
+    def _sort_clicked(self, message: PortfolioTable.SortClicked) -> None:
+        self.sort_by(message.key)
+
+    def _update_shown(self) -> None:
+        table = self.table
+        label = self.query_one("#shown", Label)
+        if table.total is None:
+            label.update("loading...")
+            return
+        marked = f" · {len(table.selected)} marked" if table.selected else ""
+        count = f"{table.total:,}" if table.total_known else f"{table.total:,}+"
+        shown = f"{count} shown" if self.query_state.filtered else count
+        label.update(f"{shown}{marked} · {self.query_state.describe()}")
+
+    # -- sorting and filtering -------------------------------------------
+
+    def sort_by(self, key: str) -> None:
+        """Sort by a column; sorting by the same column again reverses it."""
+        q = self.query_state
+        sort = None if key == "rank" else key
+        if sort == q.sort:
+            self._apply(replace(q, descending=not q.descending))
+        else:
+            self._apply(replace(q, sort=sort, descending=sort in DESCENDING_FIRST))
+
+    def action_sort(self) -> None:
+        keys = [c.key for c in COLUMNS]
+        current = keys.index(self.query_state.sort or "rank")
+        self.sort_by(keys[(current + 1) % len(keys)])
+
+    def action_reverse(self) -> None:
+        self._apply(replace(self.query_state, descending=not self.query_state.descending))
+
+    def set_filter(self, kind: str, value: str | None) -> None:
+        self._apply(replace(self.query_state, **{kind: value or None}))  # the query first
+        for select in self.query(f"#filter-{kind}").results(Select):
+            with select.prevent(Select.Changed):
+                select.value = value or ""
+
+    def action_cycle(self, kind: str) -> None:
+        values = {"tier": TIERS, "verdict": VERDICTS, "stage": STAGES}[kind]
+        current = getattr(self.query_state, kind)
+        options = (None, *values)
+        self.set_filter(kind, options[(options.index(current) + 1) % len(options)])
+
+    def action_clear_filters(self) -> None:
+        search = self.query_one("#search", Input)
+        with search.prevent(Input.Changed):
+            search.value = ""
+        for select in self.query(".filter").results(Select):
+            with select.prevent(Select.Changed):
+                select.value = ""
+        self._apply(replace(self.query_state, search=None, tier=None, verdict=None, stage=None))
+
+    @on(Select.Changed, ".filter")
+    def _filter_changed(self, event: Select.Changed) -> None:
+        kind = (event.select.id or "").removeprefix("filter-")
+        value = event.value or None
+        if getattr(self.query_state, kind) != value:
+            self._apply(replace(self.query_state, **{kind: value}))
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._apply_search)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        before = self.generation
+        self._apply_search()
+        if self.generation == before:
+            self.table.focus()
+        else:
+            # back to the table once the rows are drawn: moving the focus redraws
+            # the footer, which would hold up the rows
+            self._focus_table_after_load = True
+
+    def _apply_search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        text = self.query_one("#search", Input).value.strip() or None
+        if text != self.query_state.search:
+            self._apply(replace(self.query_state, search=text))
+
+    def action_unfocus_filters(self) -> None:
+        self.table.focus()
+
+    # -- actions ------------------------------------------------------------
+
+    def action_open(self) -> None:
+        row = self.table.highlighted
+        if row is not None:
+            self.open_feature(row.id)
+
+    def open_feature(self, feature_id: str) -> None:
+        from .detail import FeatureDetailScreen
+
+        self.app.push_screen(FeatureDetailScreen(feature_id))
+
+    def action_new(self) -> None:
+        screen = wizard_screen(self.app)
+        if screen is not None:
+            self.app.push_screen(screen)
+
+    def action_edit(self) -> None:
+        row = self.table.highlighted
+        if row is not None:
+            self.edit_feature(row.id)
+
+    def edit_feature(self, feature_id: str) -> None:
+        self._load_latest(feature_id)
+
+    @work(thread=True, exclusive=True, group="db-edit", exit_on_error=False)
+    def _load_latest(self, feature_id: str) -> None:
+        store = self.app.store
+        try:
+            draft = store.draft(feature_id)
+            if draft is not None:
+                self.post_message(LatestLoaded(feature_id, draft, draft.step, True))
+                return
+            latest = store.latest(feature_id)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(DatabaseFailed(*describe_error(exc)))
+            return
+        if latest is None:
+            self.post_message(
+                DatabaseFailed(
+                    "The feature is gone",
+                    f"{feature_id} is no longer in the database. Press r to reload.",
+                )
+            )
+            return
+        self.post_message(LatestLoaded(feature_id, latest.assessment, None, False))
+
+    def on_latest_loaded(self, message: LatestLoaded) -> None:
+        if message.draft:
+            self.notify(f"Resuming your unsaved draft of {message.feature_id}.", timeout=4)
+            screen = wizard_screen(self.app, draft=message.assessment)
+        else:
+            screen = wizard_screen(self.app, assessment=message.assessment)
+        if screen is not None:
+            self.app.push_screen(screen)
+
+    def action_mark(self) -> None:
+        row = self.table.toggle_selected()
+        if row is not None:
+            self.table.action_cursor(1)
+            self._update_shown()
+
+    def action_compare(self) -> None:
+        marked = list(self.table.selected)
+        if not 2 <= len(marked) <= 4:
+            self.notify(
+                f"Mark 2 to 4 features with space, then press c ({len(marked)} marked).",
+                title="Compare",
+                severity="warning",
+            )
+            return
+        from .compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(marked))
+
+    def action_export(self) -> None:
+        from .export import ExportScreen
+
+        marked = list(self.table.selected)
+        row = self.table.highlighted
+        ids = marked or ([row.id] if row is not None else None)
+        self.app.push_screen(ExportScreen(ids))
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_matrix(self) -> None:
+        self.matrix_feature = not self.matrix_feature
+        row = self.table.highlighted
+        if self.matrix_feature and row is None:
+            self.matrix_feature = False
+        self._load_matrix(row if self.matrix_feature else None)
+
+    def on_risk_matrix_toggled(self, message: RiskMatrix.Toggled) -> None:
+        self.action_matrix()
+
+    def action_band(self) -> None:
+        band = self.query_one("#band")
+        band.display = not band.display
+
+    # -- drafts -------------------------------------------------------------
+
+    def offer_drafts(self, drafts: list) -> None:
+        from .drafts import DraftsScreen
+
+        def chosen(result: tuple[str, Any] | None) -> None:
+            if result is None:
+                return
+            what, draft = result
+            if what == "resume":
+                screen = wizard_screen(self.app, draft=draft)
+                if screen is not None:
+                    self.app.push_screen(screen)
+
+        self.app.push_screen(DraftsScreen(drafts), chosen)

@@ -1,0 +1,1 @@
+"""The guided assessment: its state, fields, steps and dialogs."""

@@ -1,0 +1,163 @@
+"""What every wizard step has: a title, an introduction, fixed header widgets,
+a scrolling body of fields, and hooks the wizard screen calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Select, Static
+
+from ...domain import Step, builtin_taxonomy
+from .fields import Field
+from .live import Live
+from .state import Snapshot
+
+if TYPE_CHECKING:
+    from ..screens.wizard import WizardScreen
+
+
+class TierBadge(Live):
+    """A priority tier, coloured by the theme (critical, high, medium, low)."""
+
+    DEFAULT_CSS = """
+    TierBadge { width: auto; padding: 0 1; margin-right: 1; text-style: bold; background: $panel; }
+    TierBadge.-critical { background: $error; color: $text; }
+    TierBadge.-high { color: $text-error; background: $error-muted; }
+    TierBadge.-medium { color: $text-warning; background: $warning-muted; }
+    TierBadge.-low { color: $text-success; background: $success-muted; }
+    """
+
+    DEFAULT_CLASSES = ""
+
+    def show(self, tier_name: str | None, text: str | None = None) -> None:
+        for name in ("critical", "high", "medium", "low"):
+            self.set_class(tier_name == name, f"-{name}")
+        self.update(text if text is not None else (tier_name or "-").capitalize())
+
+
+class StepPane(Vertical):
+    """One step of the wizard."""
+
+    step: ClassVar[Step]
+    title: ClassVar[str]
+    intro: ClassVar[str]
+    per_harm: ClassVar[bool] = False  # shows one harm at a time (``current_harm``)
+
+    def __init__(self, wizard: WizardScreen) -> None:
+        super().__init__(id=f"step-{self.step.value}", classes="step-pane")
+        self.wizard = wizard
+
+    built = False  # a step's widgets are made the first time it is shown
+
+    def track(self, awaitable: Any) -> None:
+        """Remember a mount or removal that ``load`` started, for ``settled``."""
+        if not hasattr(self, "_pending_list"):
+            self._pending_list = []
+        self._pending_list.append(awaitable)
+
+    async def settled(self) -> None:
+        """Wait until the items ``load`` mounted are in place."""
+        pending = getattr(self, "_pending_list", [])
+        while pending:
+            await pending.pop(0)
+
+    async def build(self) -> None:
+        if not self.built:
+            self.built = True
+            await self.recompose()
+
+    def compose(self) -> ComposeResult:
+        if not self.built:
+            return
+        yield Static(self.title, classes="step-title", markup=False)
+        yield Static(self.intro, classes="step-intro", markup=False)
+        yield from self.compose_header()
+        with VerticalScroll(classes="step-body", can_focus=False):
+            yield from self.compose_body()
+
+    def compose_header(self) -> ComposeResult:
+        yield from ()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def data(self) -> dict:
+        return self.wizard.data
+
+    def load(self) -> None:
+        """Show the data in the fields (the step is shown, or its items changed)."""
+        for field in self.query(Field):
+            field.load(self.wizard.get(field.path))
+
+    def after_change(self, path: str, old: object) -> None:
+        """A field of this step changed (``old`` is its previous value)."""
+
+    def refresh_live(self, snapshot: Snapshot) -> None:
+        """Update what is computed from the data (tiers, bounds, checks)."""
+
+    def shown(self) -> None:
+        """The step became the current one."""
+
+    def first_focus(self) -> Widget | None:
+        """The first field shown, else the first thing that takes focus (a button)."""
+        for field in self.query(Field):
+            if field.control.focusable and displayed(field.control, self):
+                return field.control
+        for widget in self.query("*"):
+            if widget.focusable and not widget.has_class("step-body") and displayed(widget, self):
+                return widget
+        return None
+
+    def focus_path(self, path: str) -> bool:
+        """Focus the field of a path (after a jump from a finding); False if none."""
+        if self.per_harm and path.startswith("harms["):
+            index = int(path[len("harms[") :].split("]")[0])
+            if index < len(self.data["harms"]) and index != self.wizard.current_harm:
+                self.wizard.current_harm = index
+                self.load()
+        for field in self.query(Field):
+            if field.path == path or path.startswith(field.path + "["):
+                self.call_after_refresh(field.focus_control)
+                self.call_after_refresh(field.scroll_visible)
+                return True
+        return False
+
+
+def displayed(widget: Widget, within: Widget) -> bool:
+    """Whether the widget and its ancestors up to ``within`` are displayed."""
+    node: Widget | None = widget
+    while node is not None and node is not within:
+        if not node.display:
+            return False
+        node = node.parent  # type: ignore[assignment]
+    return True
+
+
+def harm_label(harm: dict, index: int) -> str:
+    """How a harm is named in lists: number, id, type label."""
+    taxonomy = builtin_taxonomy()
+    hid = harm.get("id") if isinstance(harm.get("id"), str) and harm.get("id") else "(no id)"
+    harm_type = taxonomy.get(harm.get("type")) if isinstance(harm.get("type"), str) else None
+    kind = harm_type.label if harm_type else "no type yet"
+    return f"{index + 1}. {hid} · {kind}"
+
+
+class ItemSelect(Select[int]):
+    """Chooses the harm (or fallback) that a step's fields show."""
+
+    labels: list[str] | None = None
+
+    def show_items(self, labels: list[str], current: int | None) -> None:
+        """Offer these items (again, when a label changed) and show ``current``."""
+        if labels == self.labels and (current is None or self.value == current):
+            return
+        self.labels = list(labels)
+        with self.prevent(Select.Changed):
+            self.set_options([(label, i) for i, label in enumerate(labels)])
+            if current is not None and 0 <= current < len(labels):
+                self.value = current
+        self.disabled = not labels

@@ -1,0 +1,114 @@
+"""The wizard's modal dialogs: the taxonomy picker and a yes/no confirmation."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from ...domain import Taxonomy
+from ..widgets.taxonomy_browser import TaxonomyBrowser
+
+
+class TaxonomyPicker(ModalScreen[str | None]):
+    """Browse the harm taxonomy and pick a type; dismisses with its id, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="taxonomy.cancel"),
+    ]
+
+    DEFAULT_CSS = """
+    TaxonomyPicker {
+        align: center middle;
+        & > #picker {
+            width: 96%;
+            max-width: 120;
+            height: 90%;
+            border: thick $primary;
+            background: $panel;
+            padding: 0 1;
+        }
+        & #picker-title { text-style: bold; }
+        & #picker-help { color: $text-muted; margin-bottom: 1; }
+    }
+    """
+
+    def __init__(self, taxonomy: Taxonomy, current: str | None = None) -> None:
+        super().__init__()
+        self.taxonomy = taxonomy
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Label(
+                f"Pick a harm type · {self.taxonomy.name} ({self.taxonomy.ref})", id="picker-title"
+            )
+            yield Static(
+                "Up/down move, right/left open and close a family, Enter picks a type, "
+                "Esc cancels; type in the filter to search.",
+                id="picker-help",
+            )
+            yield TaxonomyBrowser(self.taxonomy, self.current)
+
+    @on(TaxonomyBrowser.Picked)
+    def _picked(self, event: TaxonomyBrowser.Picked) -> None:
+        event.stop()
+        self.dismiss(event.harm_type.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question with Yes and No; Esc is No."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "No", id="confirm.no"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+        & > #confirm {
+            width: 64;
+            max-width: 95%;
+            height: auto;
+            border: thick $warning;
+            background: $panel;
+            padding: 1 2;
+        }
+        & #confirm-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+        & #confirm-buttons Button { margin-left: 2; }
+    }
+    """
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(self.question, markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button(self.no, id="no")
+                yield Button(self.yes, id="yes", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,226 @@
+"""Step (f): what good looks like and how it could fail: metrics decided before
+the decision, falsifiable hypotheses, and the premortem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from ...domain import HypothesisStatus, MetricKind, Step
+from .base import StepPane
+from .fields import Field, Scope, choice, text_area, text_input
+from .state import slugify, unique_slug
+
+METRIC_KINDS = {
+    "model": "model: precision, recall...",
+    "product": "product: trust, escalations, overrides...",
+    "guardrail": "guardrail: must not cross",
+}
+assert set(METRIC_KINDS) == {k.value for k in MetricKind}
+STATUSES = [(s.value, s.value) for s in HypothesisStatus]
+
+
+def hypothesis_id(statement: str | None) -> str:
+    words = (statement or "").split()[:6]
+    return slugify(" ".join(words)) or "hypothesis"
+
+
+class ItemBox(Scope):
+    """One metric, hypothesis or premortem item, with a Remove button."""
+
+    def __init__(self, collection: str, index: int, title: str, fields: list[Widget]) -> None:
+        super().__init__(f"{collection}[{index}]", classes="item-box")
+        self.collection = collection
+        self.index = index
+        self.border_title = f"{title} {index + 1}"
+        self._fields = fields
+
+    def compose(self) -> ComposeResult:
+        yield from self._fields
+        with Horizontal(classes="item-actions"):
+            yield Button(f"Remove {self.border_title.lower()}", classes="remove-item", compact=True)
+
+
+def metric_fields() -> list[Widget]:
+    return [
+        Field("name", "Name", text_input("e.g. escalation rate"), required=True),
+        Field(
+            "kind",
+            "Kind",
+            choice([(v, k) for k, v in METRIC_KINDS.items()], prompt="which kind?"),
+            kind="choice",
+            required=True,
+        ),
+        Field("target", "Target", text_input("e.g. below 2% of summaries"), required=True),
+        Field("decided_on", "Decided on", text_input("YYYY-MM-DD"), kind="date", required=True),
+    ]
+
+
+def hypothesis_fields() -> list[Widget]:
+    return [
+        Field(
+            "statement",
+            "Statement",
+            text_area("What do we bet is true?"),
+            required=True,
+        ),
+        Field(
+            "id",
+            "Id",
+            text_input("derived from the statement"),
+            required=True,
+        ),
+        Field("falsified_if", "Falsified if", text_input("the result that proves it wrong")),
+        Field("check_by", "Check by", text_input("YYYY-MM-DD"), kind="date"),
+        Field("status", "Status", choice(STATUSES, blank=False, value="open"), kind="choice"),
+    ]
+
+
+def premortem_fields() -> list[Widget]:
+    return [
+        Field(
+            "failure",
+            "Failure",
+            text_area("Six months on, this failed because..."),
+            required=True,
+        ),
+        Field("signal", "Early signal", text_input("what would show it early")),
+    ]
+
+
+SECTIONS: dict[str, tuple[str, str, Any]] = {
+    "metrics": (
+        "Metric",
+        "Success and guardrail metrics, decided before the decision.",
+        metric_fields,
+    ),
+    "hypotheses": (
+        "Hypothesis",
+        "Falsifiable bets: what would prove each wrong, and by when.",
+        hypothesis_fields,
+    ),
+    "premortem": (
+        "Premortem item",
+        "Six months on, it failed. Why? And what would show it early?",
+        premortem_fields,
+    ),
+}
+ADD_LABELS = {
+    "metrics": "Add metric",
+    "hypotheses": "Add hypothesis",
+    "premortem": "Add premortem item",
+}
+
+
+class LearningStep(StepPane):
+    step = Step.learning
+    title = "6 · Metrics, hypotheses and premortem"
+    intro = "Define what good looks like before deciding, the bets you are making, and how this could fail."
+
+    def compose_body(self) -> ComposeResult:
+        for key, (_, intro, _) in SECTIONS.items():
+            yield Static(
+                key.capitalize() if key != "premortem" else "Premortem", classes="section-title"
+            )
+            yield Static(intro, classes="guidance", markup=False)
+            yield Vertical(id=f"{key}-list", classes="item-list")
+            yield Button(
+                ADD_LABELS[key],
+                id=f"add-{key}",
+                classes="add-item",
+                compact=True,
+                variant="primary",
+            )
+
+    def load(self) -> None:
+        for key in SECTIONS:
+            self._sync(key)
+        super().load()
+
+    def _sync(self, key: str) -> None:
+        container = self.query_one(f"#{key}-list", Vertical)
+        items = self.data[key]
+        boxes = list(container.query(ItemBox))
+        if len(boxes) != len(items):
+            title, _, make = SECTIONS[key]
+            self.track(container.remove_children())
+            self.track(
+                container.mount_all([ItemBox(key, i, title, make()) for i in range(len(items))])
+            )
+            self.call_after_refresh(self._load_list, key)
+
+    def _load_list(self, key: str) -> None:
+        for field in self.query_one(f"#{key}-list").query(Field):
+            field.load(self.wizard.get(field.path))
+
+    def after_change(self, path: str, old: object) -> None:
+        """A hypothesis id follows its statement until the user edits it."""
+        if not (path.startswith("hypotheses[") and path.endswith("].statement")):
+            return
+        index = int(path[len("hypotheses[") :].split("]")[0])
+        hypothesis = self.data["hypotheses"][index]
+        current = hypothesis.get("id")
+        if current in (None, "", hypothesis_id(old if isinstance(old, str) else None)) or (
+            isinstance(current, str)
+            and current.startswith(hypothesis_id(old if isinstance(old, str) else None) + "-")
+        ):
+            taken = {h.get("id") for i, h in enumerate(self.data["hypotheses"]) if i != index}
+            hypothesis["id"] = unique_slug(hypothesis_id(hypothesis.get("statement")), taken)
+            for field in self.query(Field):
+                if field.path == f"hypotheses[{index}].id":
+                    field.load(hypothesis["id"])
+
+    @on(Button.Pressed, ".add-item")
+    def _add(self, event: Button.Pressed) -> None:
+        event.stop()
+        assert event.button.id
+        self.add_item(event.button.id.removeprefix("add-"))
+
+    @on(Button.Pressed, ".remove-item")
+    def _remove(self, event: Button.Pressed) -> None:
+        event.stop()
+        for node in event.button.ancestors:
+            if isinstance(node, ItemBox):
+                self.remove_item(node.collection, node.index)
+                return
+
+    def add_item(self, key: str) -> None:
+        items = self.data[key]
+        if key == "metrics":
+            items.append({"decided_on": self.wizard.today.isoformat()})
+        elif key == "hypotheses":
+            items.append({"status": "open"})
+        else:
+            items.append({})
+        index = len(items) - 1
+
+        def focus_new() -> None:
+            boxes = list(self.query_one(f"#{key}-list").query(ItemBox))
+            if len(boxes) > index:
+                field = boxes[index].query(Field).first()
+                field.focus_control()
+                boxes[index].scroll_visible()
+
+        self.wizard.structure_changed(then=focus_new)
+
+    def remove_item(self, key: str, index: int) -> None:
+        items = self.data[key]
+        if index < len(items):
+            items.pop(index)
+        self.wizard.structure_changed(then=self.query_one(f"#add-{key}").focus)
+
+    def focus_path(self, path: str) -> bool:
+        if super().focus_path(path):
+            return True
+        for key in SECTIONS:
+            if path.startswith(key):
+                button = self.query_one(f"#add-{key}")
+                button.focus()
+                self.call_after_refresh(button.scroll_visible)
+                return True
+        return False
