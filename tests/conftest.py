@@ -108,3 +108,21 @@ class Build:
 @pytest.fixture(scope="session")
 def build() -> Build:
     return Build()
+
+
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory):
+    """A workbench database holding the sample portfolio, built once per module."""
+    from ui_support import sample_store
+
+    path = tmp_path_factory.mktemp("ui-template") / "samples.duckdb"
+    sample_store(path)
+    return path
+
+
+@pytest.fixture
+def db(sample_template, tmp_path):
+    """A copy of the sample portfolio's database for one test to change."""
+    from ui_support import copy_db
+
+    return copy_db(sample_template, tmp_path / "workbench.duckdb")

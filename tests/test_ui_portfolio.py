@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Input, Select
 from ui_support import (
     SIZE,
     TODAY,
     bulk_store,
-    copy_db,
     pilot_test,
-    sample_store,
     screen_text,
     settle,
     shown_ids,
@@ -24,18 +21,6 @@ from aipm_workbench.ui.screens.portfolio import PortfolioScreen
 from aipm_workbench.ui.widgets.portfolio_table import COLUMNS, FIXED, PAGE_SIZE, PortfolioTable
 from aipm_workbench.ui.widgets.risk_matrix import RiskMatrix
 from aipm_workbench.ui.widgets.summary import SummaryBar
-
-
-@pytest.fixture(scope="module")
-def sample_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ui-template") / "samples.duckdb"
-    sample_store(path)
-    return path
-
-
-@pytest.fixture
-def db(sample_template, tmp_path):
-    return copy_db(sample_template, tmp_path / "workbench.duckdb")
 
 
 def ids(rows) -> list[str]:

@@ -6,14 +6,11 @@ import os
 import subprocess
 import sys
 
-import pytest
 from textual.widgets import DataTable, Input, Markdown, Static
 from ui_support import (
     SIZE,
     TODAY,
-    copy_db,
     pilot_test,
-    sample_store,
     screen_text,
     settle,
     shown_ids,
@@ -29,18 +26,6 @@ from aipm_workbench.ui.screens.detail import FeatureDetailScreen
 from aipm_workbench.ui.screens.export import ExportScreen
 from aipm_workbench.ui.screens.portfolio import PortfolioScreen
 from aipm_workbench.ui.screens.problem import ProblemScreen
-
-
-@pytest.fixture(scope="module")
-def sample_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ui-template") / "samples.duckdb"
-    sample_store(path)
-    return path
-
-
-@pytest.fixture
-def db(sample_template, tmp_path):
-    return copy_db(sample_template, tmp_path / "workbench.duckdb")
 
 
 def second_revision(db, feature_id: str) -> tuple:

@@ -12,15 +12,15 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
+from .commands import ListedCommands
 from .messages import AssessmentSaved, DatabaseFailed, PortfolioChanged
 from .screens.portfolio import PortfolioScreen
 from .screens.problem import ProblemScreen
 
 
-class ScreenActions(Provider):
+class ScreenActions(ListedCommands):
     """Every binding of the current screen (and its focused widget) as a command."""
 
     def _commands(self) -> list[tuple[str, str, Any]]:
@@ -39,17 +39,6 @@ class ScreenActions(Provider):
             run = partial(self.app.run_action, binding.action, active.node)
             out.append((binding.description, help_text, run))
         return out
-
-    async def discover(self) -> Hits:
-        for name, help_text, run in self._commands():
-            yield DiscoveryHit(name, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, run in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), run, help=help_text)
 
 
 class WorkbenchApp(App[None]):

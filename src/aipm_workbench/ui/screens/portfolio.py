@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal
 from textual.geometry import Region
 from textual.message import Message
@@ -24,6 +23,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Select
 
+from ..commands import ListedCommands
 from ..messages import DatabaseFailed
 from ..widgets.portfolio_table import COLUMNS, PAGE_SIZE, PortfolioTable, verdict_short
 from ..widgets.risk_matrix import RiskMatrix
@@ -170,7 +170,7 @@ def parse_draft(draft: Any) -> Any:
         return draft.data
 
 
-class PortfolioCommands(Provider):
+class PortfolioCommands(ListedCommands):
     """Sort by any column and filter by tier, verdict or stage from the palette."""
 
     def _commands(self) -> list[tuple[str, str, Any]]:
@@ -197,17 +197,6 @@ class PortfolioCommands(Provider):
                 )
         out.append(("Clear filters", "Show the whole portfolio", screen.action_clear_filters))
         return out
-
-    async def discover(self) -> Hits:
-        for name, help_text, run in self._commands():
-            yield DiscoveryHit(name, run, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, run in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), run, help=help_text)
 
 
 def _select(kind: str, values: tuple[str, ...], value: str | None) -> Select[str]:
