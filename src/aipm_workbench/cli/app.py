@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,11 @@ def open_app(ctx: click.Context, db: str | None = None) -> None:
             "command (see `aipm-workbench --help`)",
             EXIT_INVALID,
         )
+    # DuckDB loads and starts its engine in a thread while Textual loads here,
+    # so that the first rows come sooner; the thread touches no file.
+    from ..storage import warm_up
+
+    threading.Thread(target=warm_up, name="duckdb-warm-up", daemon=True).start()
     app = make_app(db_path)
     app.run()
     if app.return_code:

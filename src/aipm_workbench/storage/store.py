@@ -93,6 +93,15 @@ def _cursor():
         return _engine.cursor()
 
 
+def warm_up() -> None:
+    """Load DuckDB and start this process's engine, touching no database file.
+
+    The full-screen app calls it in a thread while Textual loads, so that the
+    first query finds the engine ready.
+    """
+    _cursor().close()
+
+
 class Attached:
     """One database file attached to the engine, on a cursor of its own.
 
