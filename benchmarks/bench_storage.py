@@ -10,6 +10,7 @@ there. ``--quick`` uses 10,000 features where the full run uses 100,000.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import statistics
@@ -174,7 +175,15 @@ def run(quick: bool, workdir: Path) -> list[Result]:
         )
 
     # Ranking.
-    db10 = workdir / "portfolio-10000.duckdb"
+    # The synthetic portfolios take minutes to build; they are kept between runs
+    # (benchmarks/.cache, per schema version) and rebuilt when they do not match.
+    from aipm_workbench.storage import SCHEMA_VERSION
+
+    here = Path(__file__).resolve().parent
+    cache = here / ".cache"
+    cache.mkdir(exist_ok=True)
+    tag = f"v{SCHEMA_VERSION}-{hashlib.sha1((here / 'synth.py').read_bytes()).hexdigest()[:8]}"
+    db10 = cache / f"portfolio-10000-{tag}.duckdb"
     took = build_portfolio(db10, 10_000)
     if took:
         results.append(Result("build: 10,000 features (generate, score, bulk insert)", took, "s"))
@@ -189,7 +198,7 @@ def run(quick: bool, workdir: Path) -> list[Result]:
     if quick:
         db_big = db10
     else:
-        db_big = workdir / "portfolio-100000.duckdb"
+        db_big = cache / f"portfolio-100000-{tag}.duckdb"
         took = build_portfolio(db_big, big)
         if took:
             results.append(

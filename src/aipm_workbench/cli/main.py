@@ -43,11 +43,14 @@ def today():
 
 
 class Group(click.Group):
-    """Turns usage errors into exit code 2 (click's default) and keeps the
-    command list in the order commands were added."""
+    """The root group; usage errors exit 2 (click's default)."""
+
+    ORDER = ("import", "rank", "show", "history", "diff", "export", "check", "taxonomy", "schema")
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        """The help lists the daily workflow first, then the file tools, then the rest."""
+        order = {name: i for i, name in enumerate(self.ORDER)}
+        return sorted(self.commands, key=lambda name: order.get(name, len(order)))
 
 
 @click.group(cls=Group, invoke_without_command=True)

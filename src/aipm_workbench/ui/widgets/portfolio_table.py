@@ -103,6 +103,7 @@ def _tier_style(value: str | None) -> str | None:
     return value if value in ("critical", "high", "medium", "low") else None
 
 
+RANK = 0  # the index of the rank column
 COLUMNS: tuple[Column, ...] = (
     Column("rank", "#", 4, lambda r: str(r.rank), right=True, long="rank"),
     Column("name", "Feature", 20, lambda r: r.name, flex=True, long="feature name"),
@@ -294,6 +295,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         self.wanted.discard((generation, page))
         self.pages[page] = rows
         self._evict()
+        self._update_virtual_size()
         self.refresh()
         if self.cursor_row // PAGE_SIZE == page:
             self._post_highlight()
@@ -362,6 +364,10 @@ class PortfolioTable(ScrollView, can_focus=True):
     def _layout(self) -> None:
         """Share the spare width between the flexible columns (the name first)."""
         widths = [c.width for c in COLUMNS]
+        # the rank is the place in the whole portfolio: room for its longest number
+        ranks = [len(str(self.total or 0))]
+        ranks += [len(str(r.rank)) for rows in self.pages.values() for r in rows]
+        widths[RANK] = max(widths[RANK], *ranks)
         spare = self.scrollable_content_region.width - (MARK_WIDTH + sum(w + 1 for w in widths))
         if spare > 0:
             name = COLUMNS.index(next(c for c in COLUMNS if c.key == "name"))
