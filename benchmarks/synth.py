@@ -8,20 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aipm_workbench.domain import Assessment, builtin_taxonomy, dump_toml, parse_assessment
+from aipm_workbench.domain.vocab import FallbackKind, Source, Stage, Verdict
 
-STAGES = ["concept", "prototype", "beta", "launched", "retired"]
-SOURCES = ["intended_use", "unintended_use", "system_error", "misuse"]
-KINDS = [
-    "human_review",
-    "abstain",
-    "degrade",
-    "warn_user",
-    "block",
-    "kill_switch",
-    "rollback",
-    "monitor",
-]
-VERDICTS = ["ship", "ship_with_guardrails", "hold", "kill"]
+STAGES = [s.value for s in Stage]
+SOURCES = [s.value for s in Source]
+KINDS = [k.value for k in FallbackKind]
+VERDICTS = [v.value for v in Verdict]
 
 
 @dataclass
