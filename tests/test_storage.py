@@ -18,7 +18,7 @@ from aipm_workbench.domain import (
     read_assessment,
     to_data,
 )
-from aipm_workbench.storage import ImportReport, Store
+from aipm_workbench.storage import DatabaseDamaged, ImportReport, Store
 
 TODAY = dt.date(2026, 11, 28)
 # Some fall on dates the portfolio uses (a metric decided, a check or review due
@@ -367,3 +367,35 @@ def test_summary_and_risk_matrix(portfolio_db, portfolio):
     one = portfolio[0]
     single = store.risk_matrix(one.feature.id)
     assert sum(sum(c.values()) for c in single.values()) == len(one.harms)
+
+
+def test_a_prefetched_rank_answers_the_same_query_once(tmp_path, samples, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    Store(db).import_assessments(samples)
+    expected = Store(db).rank(limit=5, today=TODAY)
+
+    store = Store(db)
+    store.prefetch_rank(limit=5, today=TODAY)
+    store._prefetched[1].result(timeout=30)  # the prefetch has run its query
+    queries = []
+    real = Store._rank
+    monkeypatch.setattr(Store, "_rank", lambda self, **a: queries.append(a) or real(self, **a))
+    # another query is not answered by the prefetch
+    assert [r.id for r in store.rank(limit=3, today=TODAY)] == [r.id for r in expected[:3]]
+    assert len(queries) == 1
+    # the same query is, once
+    assert store.rank(limit=5, today=TODAY) == expected
+    assert len(queries) == 1
+    assert store.rank(limit=5, today=TODAY) == expected
+    assert len(queries) == 2
+
+
+def test_a_failed_prefetch_raises_where_the_query_is_asked(tmp_path):
+    bad = tmp_path / "not-a-database.duckdb"
+    bad.write_bytes(b"this is not a database at all, not even close" * 20)
+    before = bad.read_bytes()
+    store = Store(bad)
+    store.prefetch_rank(limit=5)
+    with pytest.raises(DatabaseDamaged):
+        store.rank(limit=5)
+    assert bad.read_bytes() == before

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,17 +21,26 @@ def make_app(
     today: dt.date | None = None,
     *,
     lock_timeout: float | None = None,
+    prefetch: bool = False,
 ) -> WorkbenchApp:
     """The one way to build the app (the command and the tests use it).
 
     Nothing is opened here: the portfolio screen reads the database in a worker.
-    ``lock_timeout`` is how long a call waits for another program's lock (the
-    store's default, ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None).
+    With ``prefetch``, the portfolio's first page is queried in a thread while
+    Textual loads, so that the first rows come sooner. ``lock_timeout`` is how
+    long a call waits for another program's lock (the store's default,
+    ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None).
     """
     from ..storage import Store
+
+    store = Store(Path(db_path), lock_timeout=lock_timeout)
+    if prefetch:
+        from ..ui.paging import PAGE_SIZE
+
+        store.prefetch_rank(limit=PAGE_SIZE, today=today)
     from ..ui.app import WorkbenchApp
 
-    return WorkbenchApp(Store(Path(db_path), lock_timeout=lock_timeout), today=today)
+    return WorkbenchApp(store, today=today)
 
 
 @main.command("open", hidden=True)
@@ -56,12 +64,7 @@ def open_app(ctx: click.Context, db: str | None = None) -> None:
             "command (see `aipm-workbench --help`)",
             EXIT_INVALID,
         )
-    # DuckDB loads and starts its engine in a thread while Textual loads here,
-    # so that the first rows come sooner; the thread touches no file.
-    from ..storage import warm_up
-
-    threading.Thread(target=warm_up, name="duckdb-warm-up", daemon=True).start()
-    app = make_app(db_path)
+    app = make_app(db_path, prefetch=True)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

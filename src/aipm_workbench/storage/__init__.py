@@ -5,7 +5,7 @@ See docs/ARCHITECTURE.md, "Storage contract".
 
 from .errors import DatabaseDamaged, DatabaseLocked, DatabaseTooNew, StoreError
 from .schema import SCHEMA_VERSION
-from .store import Store, warm_up
+from .store import Store
 from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevision
 
 __all__ = [
@@ -20,5 +20,4 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredRevision",
-    "warm_up",
 ]

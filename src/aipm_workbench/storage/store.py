@@ -29,6 +29,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,13 +94,17 @@ def _cursor():
         return _engine.cursor()
 
 
-def warm_up() -> None:
-    """Load DuckDB and start this process's engine, touching no database file.
-
-    The full-screen app calls it in a thread while Textual loads, so that the
-    first query finds the engine ready.
-    """
-    _cursor().close()
+_RANK_DEFAULTS: dict[str, Any] = dict(
+    by="residual",
+    stage=None,
+    verdict=None,
+    tier=None,
+    search=None,
+    sort=None,
+    descending=False,
+    limit=None,
+    offset=0,
+)
 
 
 class Attached:
@@ -212,6 +217,9 @@ class Store:
             except SettingsError as exc:
                 raise StoreError(str(exc)) from None
         self.lock_timeout = float(lock_timeout)
+        # A rank query started ahead of time (prefetch_rank): (arguments, future)
+        self._prefetched: tuple[dict[str, Any], Future] | None = None
+        self._prefetch_guard = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -739,6 +747,65 @@ class Store:
     ) -> list[PortfolioRow]:
         """The ranked portfolio (latest revisions). ``rank`` numbers are places in the
         whole portfolio by ``by``; filters hide rows without renumbering them."""
+        args = dict(
+            by=by,
+            stage=stage,
+            verdict=verdict,
+            tier=tier,
+            search=search,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+            today=_today(today),
+        )
+        ahead = self._take_prefetched(args)
+        if ahead is not None:
+            try:
+                return ahead.result()
+            except StoreError:
+                pass  # asked again below, so the error is raised where it is expected
+        return self._rank(**args)
+
+    def prefetch_rank(self, **args: Any) -> None:
+        """Start ``rank(**args)`` in a thread now; the first ``rank`` call with the same
+        arguments takes its answer. The full-screen app asks for its first page this
+        way while Textual loads."""
+        args = {**_RANK_DEFAULTS, **args, "today": _today(args.get("today"))}
+        future: Future = Future()
+        with self._prefetch_guard:
+            self._prefetched = (args, future)
+
+        def run() -> None:
+            try:
+                future.set_result(self._rank(**args))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller of rank
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="rank-prefetch", daemon=True).start()
+
+    def _take_prefetched(self, args: dict[str, Any]) -> Future | None:
+        with self._prefetch_guard:
+            if self._prefetched is None or self._prefetched[0] != args:
+                return None
+            future = self._prefetched[1]
+            self._prefetched = None
+            return future
+
+    def _rank(
+        self,
+        *,
+        by: str,
+        stage: str | None,
+        verdict: str | None,
+        tier: str | None,
+        search: str | None,
+        sort: str | None,
+        descending: bool,
+        limit: int | None,
+        offset: int,
+        today: dt.date,
+    ) -> list[PortfolioRow]:
         if by not in _sql.RANK_ORDER:
             raise ValueError(f"unknown ranking {by!r}: use one of {', '.join(_sql.BY)}")
         if sort is not None and sort not in _sql.SORT_KEYS:

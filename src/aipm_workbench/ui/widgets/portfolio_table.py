@@ -26,7 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-PAGE_SIZE = 100
+from ..paging import PAGE_SIZE  # noqa: E402,F401  (re-exported)
+
 KEEP_PAGES = 5  # pages kept around the viewport; the rest are dropped
 
 VERDICT_SHORT = {
