@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from click.testing import CliRunner
 from markdown_check import parse
@@ -13,21 +11,6 @@ from aipm_workbench.domain import Stage, iter_assessment_paths, read_assessment
 from aipm_workbench.storage import Store
 
 SAMPLE_IDS = sorted(p.stem for p in iter_assessment_paths(["sample_projects"]))
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory, sample_projects):
-    path = tmp_path_factory.mktemp("seeded") / "wb.duckdb"
-    items = [(str(p), read_assessment(p)) for p in iter_assessment_paths([sample_projects])]
-    Store(path, lock_timeout=5).import_assessments(items)
-    return path
-
-
-@pytest.fixture
-def db(tmp_path, seeded):
-    path = tmp_path / "wb.duckdb"
-    shutil.copyfile(seeded, path)
-    return path
 
 
 def run(db, *args):

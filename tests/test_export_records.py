@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import shutil
 import stat
 
 import pytest
@@ -20,21 +19,10 @@ TODAY = dt.date(2026, 11, 28)
 SAMPLE_IDS = sorted(p.stem for p in iter_assessment_paths(["sample_projects"]))
 
 
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory, sample_projects):
-    """A database holding the sample portfolio, built once per module."""
-    path = tmp_path_factory.mktemp("seeded") / "wb.duckdb"
-    items = [(str(p), read_assessment(p)) for p in iter_assessment_paths([sample_projects])]
-    Store(path, lock_timeout=5).import_assessments(items)
-    return path
-
-
 @pytest.fixture
-def store(tmp_path, seeded) -> Store:
-    """A copy of the sample database for one test."""
-    path = tmp_path / "wb.duckdb"
-    shutil.copyfile(seeded, path)
-    return Store(path, lock_timeout=5)
+def store(db) -> Store:
+    """A copy of the sample database for one test (``db``: see conftest)."""
+    return Store(db, lock_timeout=5)
 
 
 def listing(folder) -> dict[str, bytes]:
