@@ -223,9 +223,3 @@ def join_names(names: Iterable[Any], conjunction: str = "and") -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
-
-
-def plural(n: int | float, singular: str, plural_form: str | None = None) -> str:
-    """``1 harm``, ``2 harms``: the count with the right form of the noun."""
-    word = singular if n == 1 else (plural_form or singular + "s")
-    return f"{n:,} {word}" if isinstance(n, int) else f"{n:,g} {word}"

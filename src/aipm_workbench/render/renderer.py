@@ -47,7 +47,7 @@ def templates_dir() -> Path:
 
 
 def _filters() -> dict[str, Any]:
-    from ..domain.formatting import count, people, people_range, share
+    from ..domain.formatting import count, people, people_range, plural, share
 
     return {
         "inline": markdown.inline,
@@ -56,7 +56,7 @@ def _filters() -> dict[str, Any]:
         "text": markdown.text,
         "yaml": markdown.yaml,
         "join_names": markdown.join_names,
-        "plural": markdown.plural,
+        "plural": plural,
         "people": people,
         "people_range": people_range,
         "count": count,

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from .commands import ListedCommands
 from .messages import AssessmentSaved, DatabaseFailed, PortfolioChanged
@@ -88,6 +89,16 @@ class WorkbenchApp(App[None]):
     def _after_problem(self, choice: str | None) -> None:
         if choice == "quit":
             self.exit()
+
+    def report_error(self, error: BaseException) -> None:
+        """Any failed worker ends here (``ui/workers.py``): a dialog, never a traceback."""
+        from .screens.problem import describe_error
+
+        self.show_problem(*describe_error(error))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         self.show_problem(message.title, message.message)
