@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+# The four ratings of a harm (DOMAIN.md section 3), in file order: S, L, R, D.
+RATINGS = ("severity", "likelihood", "reversibility", "detectability")
+
 
 class Stage(StrEnum):
     concept = "concept"
