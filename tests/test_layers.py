@@ -284,3 +284,19 @@ def test_the_circle_check_finds_a_circle_and_ignores_lazy_imports():
         "b", "try:\n    from .a import x\nexcept ImportError:\n    pass\n"
     )
     assert circles(eager) == [[f"{PACKAGE}.a", f"{PACKAGE}.b"]]
+
+
+# ---------------------------------------------------------- function length
+
+
+def test_no_function_in_the_domain_is_longer_than_80_lines():
+    long = []
+    for name, path in source_modules().items():
+        if layer(name) != "domain":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > 80:
+                    long.append(f"{name}.{node.name}: {length} lines")
+    assert long == []
