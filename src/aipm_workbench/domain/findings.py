@@ -305,8 +305,8 @@ def f12_guardrails_without_off_switch(ev: Evaluation) -> Iterator[Finding]:
 
 
 def f13_residual_claims_ignored(ev: Evaluation) -> Iterator[Finding]:
-    """F13 (the project's own, warning; DOMAIN.md 6): an uncovered harm claims
-    residual ratings, which are ignored."""
+    """F13 (beyond DOMAIN.md 7, in docs/INTERPRETATIONS.md; warning): an uncovered harm
+    claims residual ratings, which DOMAIN.md 6 ignores."""
     for h in ev.harms:
         if h.residual_detail.claims_ignored:
             yield Finding(
@@ -320,7 +320,8 @@ def f13_residual_claims_ignored(ev: Evaluation) -> Iterator[Finding]:
 
 
 def f14_hypothesis_past_check(ev: Evaluation) -> Iterator[Finding]:
-    """F14 (the project's own, warning): an open hypothesis is past its ``check_by``.
+    """F14 (beyond DOMAIN.md 7, in docs/INTERPRETATIONS.md; warning): an open hypothesis
+    is past its ``check_by``.
 
     Depends on the date: ``storage/sql.py`` (``DETAILS``,
     ``list_filter(open_check_by, lambda d: d < $today)``) repeats it.
@@ -338,8 +339,8 @@ def f14_hypothesis_past_check(ev: Evaluation) -> Iterator[Finding]:
 
 
 def f15_exposure_without_population(ev: Evaluation) -> Iterator[Finding]:
-    """F15 (the project's own, warning; DOMAIN.md 5): harms have exposure estimates
-    but the feature has no population."""
+    """F15 (beyond DOMAIN.md 7, in docs/INTERPRETATIONS.md; warning): harms have
+    exposure estimates (DOMAIN.md 5) but the feature has no population."""
     if any(h.exposure is not None for h in ev.harms) and not ev.assessment.feature.population:
         yield Finding(
             "F15",
