@@ -1,6 +1,6 @@
 """DOMAIN.md section 7: every finding, positive and negative, with its level and subject.
 
-F13-F15 are the project's own checks beyond DOMAIN.md's twelve (see evaluate.py).
+F13-F15 are the project's own checks beyond DOMAIN.md's twelve (see domain/findings.py).
 """
 
 from __future__ import annotations
