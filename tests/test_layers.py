@@ -300,3 +300,25 @@ def test_no_function_in_the_domain_is_longer_than_80_lines():
                 if length > 80:
                     long.append(f"{name}.{node.name}: {length} lines")
     assert long == []
+
+
+# --------------------------------------------------------- one vocabulary
+
+
+def test_tier_verdict_and_stage_names_are_written_only_in_the_vocabulary():
+    """The domain spells these names once, in domain/vocab.py; everything else uses the
+    enums (and formatting's labels)."""
+    from aipm_workbench.domain.vocab import Stage, Tier, Verdict
+
+    names = {t.name for t in Tier} | {v.value for v in Verdict} | {s.value for s in Stage}
+    # rater_confidence (low, medium, high) is a confidence, not a tier
+    confidence = {("aipm_workbench.domain.models", w) for w in ("low", "medium", "high")}
+    found = []
+    for name, path in source_modules().items():
+        if layer(name) != "domain" or name == "aipm_workbench.domain.vocab":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value.lower() in names and (name, node.value) not in confidence:
+                    found.append(f"{name}:{node.lineno} {node.value!r}")
+    assert found == []
