@@ -318,7 +318,7 @@ def test_tier_verdict_and_stage_names_are_written_only_in_the_vocabulary():
         if layer(name) != "domain" or name == "aipm_workbench.domain.vocab":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if node.value.lower() in names and (name, node.value) not in confidence:
-                    found.append(f"{name}:{node.lineno} {node.value!r}")
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and text.lower() in names and (name, text) not in confidence:
+                found.append(f"{name}:{node.lineno} {text!r}")
     assert found == []
