@@ -262,36 +262,78 @@ def _harm_result(a: Assessment, harm: Harm, covering: list[Fallback]) -> HarmRes
 HarmFacts = tuple[Tier, Tier, bool, bool]
 
 
+# The harm clauses of the recommendation (DOMAIN.md section 6), as 0 or 1 for one
+# harm: residual Critical, residual High, High or Critical without a covering
+# fallback, High or Critical covered only by untested fallbacks, residual Medium.
+# The verdict depends on how many harms meet each clause, so sensitivity can
+# judge a change to one harm by moving only that harm's contribution.
+Clauses = tuple[int, int, int, int, int]
+CRITICAL, HIGH, UNCOVERED, UNTESTED, MEDIUM = range(5)
+
+
+def _clauses(facts: HarmFacts) -> Clauses:
+    inh, res, covered, tested = facts
+    serious = inh >= Tier.high
+    return (
+        int(res == Tier.critical),
+        int(res == Tier.high),
+        int(serious and not covered),
+        int(serious and covered and not tested),
+        int(res == Tier.medium),
+    )
+
+
+def _verdict(counts: Clauses, falsified: bool, has_metrics: bool) -> tuple[Verdict, int | str]:
+    """The recommended verdict from the clause counts, first match wins, with what
+    decided it: a clause index, ``"falsified"``, ``"metrics"`` or ``"clear"``."""
+    if counts[CRITICAL]:
+        return Verdict.kill, CRITICAL
+    if falsified:
+        return Verdict.kill, "falsified"
+    if counts[HIGH]:
+        return Verdict.hold, HIGH
+    if counts[UNCOVERED]:
+        return Verdict.hold, UNCOVERED
+    if not has_metrics:
+        return Verdict.hold, "metrics"
+    if counts[UNTESTED]:
+        return Verdict.hold, UNTESTED
+    if counts[MEDIUM]:
+        return Verdict.ship_with_guardrails, MEDIUM
+    return Verdict.ship, "clear"
+
+
+def _totals(facts: list[HarmFacts]) -> Clauses:
+    totals = [0, 0, 0, 0, 0]
+    for f in facts:
+        for k, v in enumerate(_clauses(f)):
+            totals[k] += v
+    return tuple(totals)  # type: ignore[return-value]
+
+
+_REASONS = {
+    CRITICAL: "harm {id} is still Critical after its fallbacks",
+    HIGH: "harm {id} is still High after its fallbacks",
+    UNCOVERED: "{tier} harm {id} has no covering fallback",
+    UNTESTED: "no fallback covering {tier} harm {id} has ever been tested",
+    MEDIUM: "harm {id} is Medium after its fallbacks",
+    "metrics": "no metric says what good looks like",
+    "clear": "no harm is above Low after its fallbacks",
+}
+
+
 def recommend(
     facts: list[HarmFacts], ids: list[str], falsified: list[str], has_metrics: bool
 ) -> tuple[Verdict, str]:
-    """The recommended verdict (DOMAIN.md section 6), first match wins, with its reason."""
-    for (_, res, _, _), hid in zip(facts, ids, strict=True):
-        if res == Tier.critical:
-            return Verdict.kill, f"harm {hid} is still Critical after its fallbacks"
-    if falsified:
-        return Verdict.kill, f"hypothesis {falsified[0]} was falsified"
-    for (_, res, _, _), hid in zip(facts, ids, strict=True):
-        if res == Tier.high:
-            return Verdict.hold, f"harm {hid} is still High after its fallbacks"
-    for (inh, _, covered, _tested), hid in zip(facts, ids, strict=True):
-        if inh >= Tier.high and not covered:
-            return Verdict.hold, f"{inh.label} harm {hid} has no covering fallback"
-    if not has_metrics:
-        return Verdict.hold, "no metric says what good looks like"
-    for (inh, _, covered, tested), hid in zip(facts, ids, strict=True):
-        if inh >= Tier.high and covered and not tested:
-            return (
-                Verdict.hold,
-                f"no fallback covering {inh.label} harm {hid} has ever been tested",
-            )
-    for (_, res, _, _), hid in zip(facts, ids, strict=True):
-        if res == Tier.medium:
-            return (
-                Verdict.ship_with_guardrails,
-                f"harm {hid} is Medium after its fallbacks",
-            )
-    return Verdict.ship, "no harm is above Low after its fallbacks"
+    """The recommended verdict (DOMAIN.md section 6), first match wins, with its reason
+    (naming the first harm, or hypothesis, that decided it)."""
+    verdict, why = _verdict(_totals(facts), bool(falsified), has_metrics)
+    if why == "falsified":
+        return verdict, f"hypothesis {falsified[0]} was falsified"
+    if isinstance(why, int):
+        f, hid = next((f, hid) for f, hid in zip(facts, ids, strict=True) if _clauses(f)[why])
+        return verdict, _REASONS[why].format(id=hid, tier=f[0].label)
+    return verdict, _REASONS[why]
 
 
 def _facts(h: HarmResult) -> HarmFacts:
@@ -411,30 +453,9 @@ def _candidates(
     return tuple(out)
 
 
-# How many harms meet each harm clause of ``recommend``: residual Critical,
-# residual High, High or Critical without a covering fallback, High or Critical
-# covered only by untested fallbacks, residual Medium. The verdict depends on
-# those counts alone, so a change to one harm is judged by moving its own
-# contribution, without a pass over every harm.
-Clauses = tuple[int, int, int, int, int]
-_BY_ORDER = {order: verdict for verdict, order in VERDICT_ORDER.items()}
-
-
-def _clauses(facts: HarmFacts) -> Clauses:
-    inh, res, covered, tested = facts
-    serious = inh >= Tier.high
-    return (
-        int(res == Tier.critical),
-        int(res == Tier.high),
-        int(serious and not covered),
-        int(serious and covered and not tested),
-        int(res == Tier.medium),
-    )
-
-
 @dataclass(frozen=True)
 class _Judge:
-    """``recommend``'s verdict order for "every harm as it is, but one", in O(1)."""
+    """The verdict's order for "every harm as it is, but one", in constant time."""
 
     counts: Clauses
     falsified: bool
@@ -442,27 +463,19 @@ class _Judge:
 
     @classmethod
     def of(cls, facts: list[HarmFacts], falsified: list[str], has_metrics: bool) -> _Judge:
-        totals = [0, 0, 0, 0, 0]
-        for f in facts:
-            for k, v in enumerate(_clauses(f)):
-                totals[k] += v
-        return cls(tuple(totals), bool(falsified), has_metrics)  # type: ignore[arg-type]
+        return cls(_totals(facts), bool(falsified), has_metrics)
 
     def order_if(self, before: HarmFacts, after: HarmFacts) -> int:
         """The verdict's order when one harm's facts change from ``before`` to ``after``."""
-        critical, high, uncovered, untested, medium = (
+        counts = tuple(
             c - b + a
             for c, b, a in zip(self.counts, _clauses(before), _clauses(after), strict=True)
         )
-        if critical or self.falsified:
-            verdict = Verdict.kill
-        elif high or uncovered or not self.has_metrics or untested:
-            verdict = Verdict.hold
-        elif medium:
-            verdict = Verdict.ship_with_guardrails
-        else:
-            verdict = Verdict.ship
+        verdict, _ = _verdict(counts, self.falsified, self.has_metrics)  # type: ignore[arg-type]
         return VERDICT_ORDER[verdict]
+
+
+_BY_ORDER = {order: verdict for verdict, order in VERDICT_ORDER.items()}
 
 
 # One harm's levers: (residual, index into RATINGS, old, new, verdict, direction).
