@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .findings import Finding, Level, Step, findings
 from .models import (
@@ -271,6 +271,7 @@ Clauses = tuple[int, int, int, int, int]
 CRITICAL, HIGH, UNCOVERED, UNTESTED, MEDIUM = range(5)
 
 
+@cache
 def _clauses(facts: HarmFacts) -> Clauses:
     inh, res, covered, tested = facts
     serious = inh >= Tier.high
@@ -465,14 +466,18 @@ class _Judge:
     def of(cls, facts: list[HarmFacts], falsified: list[str], has_metrics: bool) -> _Judge:
         return cls(_totals(facts), bool(falsified), has_metrics)
 
-    def order_if(self, before: HarmFacts, after: HarmFacts) -> int:
-        """The verdict's order when one harm's facts change from ``before`` to ``after``."""
-        counts = tuple(
-            c - b + a
-            for c, b, a in zip(self.counts, _clauses(before), _clauses(after), strict=True)
-        )
-        verdict, _ = _verdict(counts, self.falsified, self.has_metrics)  # type: ignore[arg-type]
-        return VERDICT_ORDER[verdict]
+    def without(self, facts: HarmFacts) -> Clauses:
+        """The counts of every other harm: the base for :meth:`order_with`."""
+        b = _clauses(facts)
+        c = self.counts
+        return (c[0] - b[0], c[1] - b[1], c[2] - b[2], c[3] - b[3], c[4] - b[4])
+
+    def order_with(self, others: Clauses, facts: HarmFacts) -> int:
+        """The verdict's order when the one harm left out of ``others`` has ``facts``."""
+        a = _clauses(facts)
+        o = others
+        counts = (o[0] + a[0], o[1] + a[1], o[2] + a[2], o[3] + a[3], o[4] + a[4])
+        return VERDICT_ORDER[_verdict(counts, self.falsified, self.has_metrics)[0]]
 
 
 _BY_ORDER = {order: verdict for verdict, order in VERDICT_ORDER.items()}
@@ -487,12 +492,13 @@ def _levers(
 ) -> tuple[Lever, ...]:
     """The nearest change to a better verdict and to a worse one, for one harm."""
     _, _, covered, tested = facts
+    others = judge.without(facts)
     orders: dict[tuple[Tier, Tier], int] = {}
 
     def order_for(inh_t: Tier, res_t: Tier) -> int:
         key = (inh_t, res_t)
         if key not in orders:
-            orders[key] = judge.order_if(facts, (inh_t, res_t, covered, tested))
+            orders[key] = judge.order_with(others, (inh_t, res_t, covered, tested))
         return orders[key]
 
     # The verdict only gets worse as a harm's tiers rise, so the extremes tell
