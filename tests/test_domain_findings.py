@@ -1,6 +1,6 @@
 """DOMAIN.md section 7: every finding, positive and negative, with its level and subject.
 
-F13-F15 are the project's own checks beyond DOMAIN.md's twelve (see evaluate.py).
+F13-F15 are the project's own checks beyond DOMAIN.md's twelve (see domain/findings.py).
 """
 
 from __future__ import annotations
@@ -428,3 +428,40 @@ def test_findings_accumulate_and_name_each_item(build):
     assert {"F01", "F02", "F10", "F11"} <= codes(ev)
     assert ev.errors == sum(1 for f in ev.findings if f.level == Level.error) == 3
     assert ev.warnings == 2
+
+
+# ------------------------------------------------------------- the rule list
+
+
+def test_each_finding_code_is_one_registered_rule_naming_its_domain_row():
+    from aipm_workbench.domain.findings import FINDING_RULES
+
+    codes_in_order = [rule.__doc__.split()[0] for rule in FINDING_RULES]
+    assert codes_in_order == sorted(LEVELS)  # F01..F15, once each, in order
+    for rule in FINDING_RULES:
+        code = rule.__doc__.split()[0]
+        assert rule.__name__.startswith(code.lower() + "_")
+        # DOMAIN.md's table has F01-F12; the project's own checks are in INTERPRETATIONS.md
+        row = "DOMAIN.md 7," if code <= "F12" else "beyond DOMAIN.md 7, in docs/INTERPRETATIONS.md"
+        assert row in rule.__doc__
+        heading = rule.__doc__.split(")")[0]  # "F01 (DOMAIN.md 7, error"
+        assert heading.startswith(f"{code} (") and LEVELS[code] in heading
+        if code in ("F02", "F08", "F14"):  # repeated in SQL for any "today"
+            assert "storage/sql.py" in rule.__doc__
+
+
+def test_each_rule_reports_only_its_own_code(sample_projects, today):
+    from aipm_workbench.domain import evaluate, read_assessment
+    from aipm_workbench.domain.findings import FINDING_RULES
+
+    seen = set()
+    for path in sorted(sample_projects.glob("*.toml")):
+        ev = evaluate(read_assessment(path), today)
+        produced = []
+        for rule in FINDING_RULES:
+            own = list(rule(ev))
+            assert {f.code for f in own} <= {rule.__doc__.split()[0]}
+            produced += own
+            seen |= {f.code for f in own}
+        assert produced == ev.findings
+    assert len(seen) >= 5  # the samples exercise a good part of the rules

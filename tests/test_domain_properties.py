@@ -22,6 +22,7 @@ from aipm_workbench.domain import (
     read_assessment,
 )
 from aipm_workbench.domain.files import decode
+from aipm_workbench.domain.models import FIRST_DATE, LAST_DATE
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -213,7 +214,7 @@ ratings = st.integers(1, 5)
 shares = st.floats(min_value=0, max_value=1, exclude_min=True)
 share_ranges = st.tuples(shares, shares).map(sorted).map(list)
 numbers = st.integers(0, 10**9) | st.floats(0, 1e9)
-dates = st.dates()
+dates = st.dates(min_value=FIRST_DATE, max_value=LAST_DATE)  # the valid range
 toml_json_values = st.recursive(
     st.booleans()
     | st.integers(-(2**63), 2**63 - 1)

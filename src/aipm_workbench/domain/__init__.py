@@ -22,14 +22,15 @@ _WHERE = {
     "Fallback": "models",
     "FallbackKind": "vocab",
     "Feature": "models",
-    "Finding": "evaluation",
+    "FINDING_RULES": "findings",
+    "Finding": "findings",
     "Harm": "models",
     "HarmResult": "evaluation",
     "HarmType": "taxonomy",
     "Hypothesis": "models",
     "HypothesisStatus": "vocab",
     "InvalidInput": "errors",
-    "Level": "evaluation",
+    "Level": "findings",
     "Metric": "models",
     "MetricKind": "vocab",
     "PremortemItem": "models",
@@ -41,7 +42,7 @@ _WHERE = {
     "SensitivityChange": "evaluation",
     "Source": "vocab",
     "Stage": "vocab",
-    "Step": "evaluation",
+    "Step": "findings",
     "Taxonomy": "taxonomy",
     "Tier": "vocab",
     "VERDICT_ORDER": "evaluation",
@@ -63,6 +64,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "FINDING_RULES",
     "Assessment",
     "Decision",
     "DecisionStatus",
@@ -131,11 +133,8 @@ if TYPE_CHECKING:
     from .evaluation import (
         VERDICT_ORDER,
         Evaluation,
-        Finding,
         HarmResult,
-        Level,
         SensitivityChange,
-        Step,
         default_review_by,
         evaluate,
     )
@@ -147,6 +146,7 @@ if TYPE_CHECKING:
         read_assessment,
         to_data,
     )
+    from .findings import FINDING_RULES, Finding, Level, Step
     from .models import (
         FORMAT_VERSION,
         RATINGS,

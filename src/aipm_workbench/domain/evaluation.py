@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from .findings import Finding, Level, Step, findings
 from .models import (
+    LAST_DATE,
     RATINGS,
     Assessment,
+    Fallback,
     FallbackKind,
     Harm,
     HypothesisStatus,
-    MetricKind,
     Verdict,
 )
 from .scoring import (
+    EXPOSURE_SPREAD_LIMIT,
     ExposureBounds,
     Priority,
     Ratings,
@@ -34,6 +36,23 @@ from .scoring import (
     rpn,
 )
 
+__all__ = [
+    "EXPOSURE_SPREAD_LIMIT",
+    "REVIEW_DAYS",
+    "VERDICT_ORDER",
+    "Evaluation",
+    "Finding",
+    "HarmResult",
+    "Level",
+    "SensitivityChange",
+    "Step",
+    "default_review_by",
+    "evaluate",
+    "findings",
+    "recommend",
+    "sensitivity",
+]
+
 VERDICT_ORDER = {
     Verdict.ship: 0,
     Verdict.ship_with_guardrails: 1,
@@ -41,41 +60,6 @@ VERDICT_ORDER = {
     Verdict.kill: 3,
 }
 REVIEW_DAYS = {Tier.critical: 30, Tier.high: 30, Tier.medium: 90, Tier.low: 180}
-EXPOSURE_SPREAD_LIMIT = 100
-
-
-class Level(StrEnum):
-    error = "error"
-    warning = "warning"
-
-
-class Step(StrEnum):
-    """The wizard step where a finding is fixed."""
-
-    feature = "feature"
-    harms = "harms"
-    ratings = "ratings"
-    exposure = "exposure"
-    fallbacks = "fallbacks"
-    learning = "learning"  # metrics, hypotheses, premortem
-    review = "review"
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    level: Level
-    about: str  # what it is about: "harm:ID", "fallback:ID", "metrics", "decision", ...
-    message: str
-    step: Step
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "level": self.level.value,
-            "about": self.about,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)
@@ -91,6 +75,7 @@ class HarmResult:
     covered_by: tuple[str, ...]
     tested: bool  # at least one covering fallback has a tested_on date
     residual_detail: ResidualResult
+    covering: tuple[Fallback, ...] = field(default=(), repr=False)  # in file order
 
     @property
     def id(self) -> str:
@@ -242,10 +227,18 @@ def _tier(t: Tier | None) -> str | None:
 # ------------------------------------------------------------------ harms
 
 
-def _harm_result(a: Assessment, harm: Harm) -> HarmResult:
+def _covering_index(a: Assessment) -> dict[str, list[Fallback]]:
+    """Each harm id's covering fallbacks in file order (``Assessment.covering``, in one pass)."""
+    index: dict[str, list[Fallback]] = {}
+    for f in a.fallbacks:
+        for hid in dict.fromkeys(f.covers):
+            index.setdefault(hid, []).append(f)
+    return index
+
+
+def _harm_result(a: Assessment, harm: Harm, covering: list[Fallback]) -> HarmResult:
     inherent = ratings_of(harm)
-    res = residual_ratings(a, harm)
-    covering = a.covering(harm.id)
+    res = residual_ratings(a, harm, covering=covering)
     return HarmResult(
         harm=harm,
         inherent=priority(*inherent),
@@ -258,6 +251,7 @@ def _harm_result(a: Assessment, harm: Harm) -> HarmResult:
         covered_by=tuple(f.id for f in covering),
         tested=any(f.tested_on is not None for f in covering),
         residual_detail=res,
+        covering=tuple(covering),
     )
 
 
@@ -268,36 +262,79 @@ def _harm_result(a: Assessment, harm: Harm) -> HarmResult:
 HarmFacts = tuple[Tier, Tier, bool, bool]
 
 
+# The harm clauses of the recommendation (DOMAIN.md section 6), as 0 or 1 for one
+# harm: residual Critical, residual High, High or Critical without a covering
+# fallback, High or Critical covered only by untested fallbacks, residual Medium.
+# The verdict depends on how many harms meet each clause, so sensitivity can
+# judge a change to one harm by moving only that harm's contribution.
+Clauses = tuple[int, int, int, int, int]
+CRITICAL, HIGH, UNCOVERED, UNTESTED, MEDIUM = range(5)
+
+
+@cache
+def _clauses(facts: HarmFacts) -> Clauses:
+    inh, res, covered, tested = facts
+    serious = inh >= Tier.high
+    return (
+        int(res == Tier.critical),
+        int(res == Tier.high),
+        int(serious and not covered),
+        int(serious and covered and not tested),
+        int(res == Tier.medium),
+    )
+
+
+def _verdict(counts: Clauses, falsified: bool, has_metrics: bool) -> tuple[Verdict, int | str]:
+    """The recommended verdict from the clause counts, first match wins, with what
+    decided it: a clause index, ``"falsified"``, ``"metrics"`` or ``"clear"``."""
+    if counts[CRITICAL]:
+        return Verdict.kill, CRITICAL
+    if falsified:
+        return Verdict.kill, "falsified"
+    if counts[HIGH]:
+        return Verdict.hold, HIGH
+    if counts[UNCOVERED]:
+        return Verdict.hold, UNCOVERED
+    if not has_metrics:
+        return Verdict.hold, "metrics"
+    if counts[UNTESTED]:
+        return Verdict.hold, UNTESTED
+    if counts[MEDIUM]:
+        return Verdict.ship_with_guardrails, MEDIUM
+    return Verdict.ship, "clear"
+
+
+def _totals(facts: list[HarmFacts]) -> Clauses:
+    totals = [0, 0, 0, 0, 0]
+    for f in facts:
+        for k, v in enumerate(_clauses(f)):
+            totals[k] += v
+    return tuple(totals)  # type: ignore[return-value]
+
+
+_REASONS = {
+    CRITICAL: "harm {id} is still Critical after its fallbacks",
+    HIGH: "harm {id} is still High after its fallbacks",
+    UNCOVERED: "{tier} harm {id} has no covering fallback",
+    UNTESTED: "no fallback covering {tier} harm {id} has ever been tested",
+    MEDIUM: "harm {id} is Medium after its fallbacks",
+    "metrics": "no metric says what good looks like",
+    "clear": "no harm is above Low after its fallbacks",
+}
+
+
 def recommend(
     facts: list[HarmFacts], ids: list[str], falsified: list[str], has_metrics: bool
 ) -> tuple[Verdict, str]:
-    """The recommended verdict (DOMAIN.md section 6), first match wins, with its reason."""
-    for (_, res, _, _), hid in zip(facts, ids, strict=True):
-        if res == Tier.critical:
-            return Verdict.kill, f"harm {hid} is still Critical after its fallbacks"
-    if falsified:
-        return Verdict.kill, f"hypothesis {falsified[0]} was falsified"
-    for (_, res, _, _), hid in zip(facts, ids, strict=True):
-        if res == Tier.high:
-            return Verdict.hold, f"harm {hid} is still High after its fallbacks"
-    for (inh, _, covered, _tested), hid in zip(facts, ids, strict=True):
-        if inh >= Tier.high and not covered:
-            return Verdict.hold, f"{inh.label} harm {hid} has no covering fallback"
-    if not has_metrics:
-        return Verdict.hold, "no metric says what good looks like"
-    for (inh, _, covered, tested), hid in zip(facts, ids, strict=True):
-        if inh >= Tier.high and covered and not tested:
-            return (
-                Verdict.hold,
-                f"no fallback covering {inh.label} harm {hid} has ever been tested",
-            )
-    for (_, res, _, _), hid in zip(facts, ids, strict=True):
-        if res == Tier.medium:
-            return (
-                Verdict.ship_with_guardrails,
-                f"harm {hid} is Medium after its fallbacks",
-            )
-    return Verdict.ship, "no harm is above Low after its fallbacks"
+    """The recommended verdict (DOMAIN.md section 6), first match wins, with its reason
+    (naming the first harm, or hypothesis, that decided it)."""
+    verdict, why = _verdict(_totals(facts), bool(falsified), has_metrics)
+    if why == "falsified":
+        return verdict, f"hypothesis {falsified[0]} was falsified"
+    if isinstance(why, int):
+        f, hid = next((f, hid) for f, hid in zip(facts, ids, strict=True) if _clauses(f)[why])
+        return verdict, _REASONS[why].format(id=hid, tier=f[0].label)
+    return verdict, _REASONS[why]
 
 
 def _facts(h: HarmResult) -> HarmFacts:
@@ -305,7 +342,11 @@ def _facts(h: HarmResult) -> HarmFacts:
 
 
 def default_review_by(decided_on: dt.date, worst_residual: Tier | None) -> dt.date:
-    return decided_on + dt.timedelta(days=REVIEW_DAYS[worst_residual or Tier.low])
+    """The decision date + 30, 90 or 180 days (DOMAIN.md 6), at most the last valid date."""
+    days = dt.timedelta(days=REVIEW_DAYS[worst_residual or Tier.low])
+    if decided_on > LAST_DATE - days:
+        return LAST_DATE
+    return decided_on + days
 
 
 # ------------------------------------------------------------ evaluation
@@ -317,29 +358,25 @@ def evaluate(
     """Score an assessment. ``with_sensitivity=False`` skips the sensitivity search
     (``Evaluation.sensitivity`` stays empty), for callers that only need the rest."""
     today = today or dt.date.today()
-    harms = [_harm_result(a, h) for h in a.harms]
+    covering = _covering_index(a)
+    harms = [_harm_result(a, h, covering.get(h.id, [])) for h in a.harms]
     ids = [h.id for h in harms]
     facts = [_facts(h) for h in harms]
     falsified = [h.id for h in a.hypotheses if h.status == HypothesisStatus.falsified]
     verdict, reason = recommend(facts, ids, falsified, bool(a.metrics))
 
-    inherent_tier = max((h.inherent.tier for h in harms), default=None)
     residual_tier = max((h.residual.tier for h in harms), default=None)
     exposures = [h.exposure for h in harms if h.exposure is not None]
 
     review_by: dt.date | None = None
-    defaulted = False
     if a.decision is not None:
-        review_by = a.decision.review_by
-        if review_by is None:
-            review_by = default_review_by(a.decision.decided_on, residual_tier)
-            defaulted = True
+        review_by = a.decision.review_by or default_review_by(a.decision.decided_on, residual_tier)
 
     ev = Evaluation(
         assessment=a,
         today=today,
         harms=harms,
-        priority=inherent_tier,
+        priority=max((h.inherent.tier for h in harms), default=None),
         residual_priority=residual_tier,
         max_rpn=max((h.rpn for h in harms), default=None),
         residual_max_rpn=max((h.residual_rpn for h in harms), default=None),
@@ -348,261 +385,12 @@ def evaluate(
         recommended=verdict,
         recommended_reason=reason,
         review_by=review_by,
-        review_by_defaulted=defaulted,
+        review_by_defaulted=a.decision is not None and a.decision.review_by is None,
     )
     ev.findings.extend(findings(ev))
     if with_sensitivity:
         ev.sensitivity.extend(sensitivity(ev, facts, falsified))
     return ev
-
-
-# --------------------------------------------------------------- findings
-
-
-def _fmt_people(n: float) -> str:
-    return f"{n:,.0f}" if n >= 10 else f"{n:,.2g}"
-
-
-def findings(ev: Evaluation) -> list[Finding]:  # noqa: C901 - one rule per block
-    a = ev.assessment
-    out: list[Finding] = []
-    E, W = Level.error, Level.warning
-    decision = a.decision
-    ref_date = decision.decided_on if decision else ev.today
-
-    for h in ev.harms:
-        if h.inherent.tier >= Tier.high and not h.covered_by:
-            out.append(
-                Finding(
-                    "F01",
-                    E,
-                    f"harm:{h.id}",
-                    f"{h.inherent.tier.label} harm {h.id} has no covering fallback: design what "
-                    "the product does when it happens (block, human review, kill switch...)",
-                    Step.fallbacks,
-                )
-            )
-
-    if not any(m.decided_on <= ref_date for m in a.metrics):
-        when = f"the decision date {ref_date}" if decision else f"today ({ref_date})"
-        if a.metrics:
-            first = min(m.decided_on for m in a.metrics)
-            msg = (
-                f"no metric was decided on or before {when} (the earliest was decided on "
-                f"{first}): metrics chosen after the decision are not pre-committed; define "
-                "success and guardrail metrics first"
-            )
-        else:
-            msg = (
-                "no metric is defined: decide what good looks like (a product or guardrail "
-                "metric with a target) before the decision"
-            )
-        out.append(Finding("F02", E, "metrics", msg, Step.learning))
-
-    if a.metrics and all(m.kind == MetricKind.model for m in a.metrics):
-        out.append(
-            Finding(
-                "F03",
-                W,
-                "metrics",
-                "all metrics are model metrics: add a product metric (trust decay, escalation "
-                "rate, override rate...) that shows what users experience",
-                Step.learning,
-            )
-        )
-
-    for hyp in a.hypotheses:
-        missing = [k for k in ("falsified_if", "check_by") if getattr(hyp, k) in (None, "")]
-        if missing:
-            out.append(
-                Finding(
-                    "F04",
-                    W,
-                    f"hypothesis:{hyp.id}",
-                    f"hypothesis {hyp.id} lacks {' and '.join(missing)}: say what result would "
-                    "prove it wrong and when it is checked",
-                    Step.learning,
-                )
-            )
-
-    for h in ev.harms:
-        if h.residual_detail.warn_claims_refused:
-            out.append(
-                Finding(
-                    "F05",
-                    E,
-                    f"harm:{h.id}",
-                    f"harm {h.id} is irreversible and only warn_user fallbacks cover it, yet its "
-                    "residual ratings claim lower severity or reversibility: a warning cannot undo "
-                    "an irreversible mistake; add a block, abstain or human-review fallback, or "
-                    "remove the claim",
-                    Step.fallbacks,
-                )
-            )
-
-    for h in ev.harms:
-        if h.exposure is not None and h.exposure.needs_evidence:
-            spread = h.exposure.high_product / h.exposure.low_product
-            out.append(
-                Finding(
-                    "F06",
-                    W,
-                    f"harm:{h.id}",
-                    f"the exposure estimate of harm {h.id} spans {spread:,.0f}x between its low "
-                    "and high bounds: gather evidence to narrow the factor ranges",
-                    Step.exposure,
-                )
-            )
-
-    if decision is not None and ev.overridden:
-        missing = []
-        if not (decision.rationale or "").strip():
-            missing.append("a rationale")
-        if not [d for d in decision.decided_by if d.strip()]:
-            missing.append("a decider")
-        if missing:
-            out.append(
-                Finding(
-                    "F07",
-                    E,
-                    "decision",
-                    f"the chosen verdict {decision.verdict.value} overrides the recommended "
-                    f"{ev.recommended.value} without {' or '.join(missing)}: record why, and who "
-                    "decided",
-                    Step.review,
-                )
-            )
-
-    if decision is not None:
-        if decision.review_by is None:
-            out.append(
-                Finding(
-                    "F08",
-                    W,
-                    "decision",
-                    f"review_by is not set: it defaults to {ev.review_by}; set a date when this "
-                    "decision will be revisited",
-                    Step.review,
-                )
-            )
-        elif ev.overdue:
-            out.append(
-                Finding(
-                    "F08",
-                    W,
-                    "decision",
-                    f"the review was due on {decision.review_by}: revisit the decision and save "
-                    "a new revision",
-                    Step.review,
-                )
-            )
-
-    for f in a.fallbacks:
-        load = f.review_load()
-        if (
-            f.kind == FallbackKind.human_review
-            and load is not None
-            and f.reviewer_capacity_per_day is not None
-            and load > f.reviewer_capacity_per_day
-        ):
-            out.append(
-                Finding(
-                    "F09",
-                    E,
-                    f"fallback:{f.id}",
-                    f"human review {f.id} expects {load:,.0f} reviews a day "
-                    f"({f.requests_per_day:,.0f} x {f.share_below_threshold:.1%}) but reviewers "
-                    f"handle {f.reviewer_capacity_per_day:,.0f}: add capacity, lower the share "
-                    "below the threshold, or limit the rollout",
-                    Step.fallbacks,
-                )
-            )
-
-    if not a.premortem:
-        out.append(
-            Finding(
-                "F10",
-                W,
-                "premortem",
-                "no premortem items: write down how this could have failed six months from now, "
-                "and the signal that would show it early",
-                Step.learning,
-            )
-        )
-
-    has_guardrail_metric = any(m.kind == MetricKind.guardrail for m in a.metrics)
-    for h in ev.harms:
-        if h.harm.detectability == 5 and not has_guardrail_metric:
-            monitored = any(f.kind == FallbackKind.monitor for f in a.covering(h.id))
-            if not monitored:
-                out.append(
-                    Finding(
-                        "F11",
-                        W,
-                        f"harm:{h.id}",
-                        f"nobody can notice harm {h.id} today (detectability 5) and no monitor "
-                        "fallback or guardrail metric watches for it: instrument first",
-                        Step.fallbacks,
-                    )
-                )
-
-    if (
-        decision is not None
-        and decision.verdict == Verdict.ship_with_guardrails
-        and not any(
-            f.kind in (FallbackKind.kill_switch, FallbackKind.rollback) for f in a.fallbacks
-        )
-    ):
-        out.append(
-            Finding(
-                "F12",
-                W,
-                "decision",
-                "shipping with guardrails but no kill_switch or rollback fallback: add a way "
-                "to turn the feature off",
-                Step.fallbacks,
-            )
-        )
-
-    # Checks beyond DOMAIN.md's twelve.
-    for h in ev.harms:
-        if h.residual_detail.claims_ignored:
-            out.append(
-                Finding(
-                    "F13",
-                    W,
-                    f"harm:{h.id}",
-                    f"harm {h.id} claims residual ratings but no fallback covers it, so they are "
-                    "ignored: add the fallback that earns them, or remove the claim",
-                    Step.fallbacks,
-                )
-            )
-
-    for hyp in a.hypotheses:
-        if hyp.status == HypothesisStatus.open and hyp.check_by and hyp.check_by < ev.today:
-            out.append(
-                Finding(
-                    "F14",
-                    W,
-                    f"hypothesis:{hyp.id}",
-                    f"hypothesis {hyp.id} was to be checked by {hyp.check_by} and is still open: "
-                    "record whether it was supported or falsified",
-                    Step.learning,
-                )
-            )
-
-    if any(h.exposure is not None for h in ev.harms) and not a.feature.population:
-        out.append(
-            Finding(
-                "F15",
-                W,
-                "feature",
-                "harms have exposure estimates but the feature has no population: set how many "
-                "people it reaches per month so that people harmed can be bounded",
-                Step.feature,
-            )
-        )
-    return out
 
 
 # ------------------------------------------------------------ sensitivity
@@ -666,6 +454,85 @@ def _candidates(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Judge:
+    """The verdict's order for "every harm as it is, but one", in constant time."""
+
+    counts: Clauses
+    falsified: bool
+    has_metrics: bool
+
+    @classmethod
+    def of(cls, facts: list[HarmFacts], falsified: list[str], has_metrics: bool) -> _Judge:
+        return cls(_totals(facts), bool(falsified), has_metrics)
+
+    def without(self, facts: HarmFacts) -> Clauses:
+        """The counts of every other harm: the base for :meth:`order_with`."""
+        b = _clauses(facts)
+        c = self.counts
+        return (c[0] - b[0], c[1] - b[1], c[2] - b[2], c[3] - b[3], c[4] - b[4])
+
+    def order_with(self, others: Clauses, facts: HarmFacts) -> int:
+        """The verdict's order when the one harm left out of ``others`` has ``facts``."""
+        a = _clauses(facts)
+        o = others
+        counts = (o[0] + a[0], o[1] + a[1], o[2] + a[2], o[3] + a[3], o[4] + a[4])
+        return VERDICT_ORDER[_verdict(counts, self.falsified, self.has_metrics)[0]]
+
+
+_BY_ORDER = {order: verdict for verdict, order in VERDICT_ORDER.items()}
+
+
+# One harm's levers: (residual, index into RATINGS, old, new, verdict, direction).
+Lever = tuple[bool, int, int, int, Verdict, str]
+
+
+def _levers(
+    facts: HarmFacts, candidates: tuple[Candidate, ...], judge: _Judge, current: int
+) -> tuple[Lever, ...]:
+    """The nearest change to a better verdict and to a worse one, for one harm."""
+    _, _, covered, tested = facts
+    others = judge.without(facts)
+    orders: dict[tuple[Tier, Tier], int] = {}
+
+    def order_for(inh_t: Tier, res_t: Tier) -> int:
+        key = (inh_t, res_t)
+        if key not in orders:
+            orders[key] = judge.order_with(others, (inh_t, res_t, covered, tested))
+        return orders[key]
+
+    # The verdict only gets worse as a harm's tiers rise, so the extremes tell
+    # which directions this harm can reach at all.
+    possible = set()
+    if order_for(Tier.low, Tier.low) < current:
+        possible.add("better")
+    if order_for(Tier.critical, Tier.critical) > current:
+        possible.add("worse")
+    if not possible:
+        return ()
+    found: dict[str, tuple[int, int, Candidate, int]] = {}
+    for cand in candidates:
+        distance, residual = cand[0], cand[1]
+        if possible <= found.keys() and distance > max(f[0] for f in found.values()):
+            break
+        order = order_for(cand[5], cand[6])
+        if order == current:
+            continue
+        direction = "better" if order < current else "worse"
+        # Better: prefer a residual rating (what a fallback earns);
+        # worse: prefer an inherent one ("if severity is really 5").
+        prefer = int(residual != (direction == "better"))
+        best = found.get(direction)
+        if best is None or (distance, prefer) < best[:2]:
+            found[direction] = (distance, prefer, cand, order)
+    return tuple(
+        (c[1], c[2], c[3], c[4], _BY_ORDER[order], direction)
+        for direction in ("better", "worse")
+        if direction in found
+        for _, _, c, order in (found[direction],)
+    )
+
+
 def sensitivity(
     ev: Evaluation, facts: list[HarmFacts], falsified: list[str]
 ) -> list[SensitivityChange]:
@@ -673,58 +540,23 @@ def sensitivity(
 
     At most two per harm: the nearest change to a better verdict (preferring a
     residual rating, the lever a fallback gives) and the nearest to a worse one
-    (preferring an inherent rating: "if severity is really 5...").
+    (preferring an inherent one: "if severity is really 5..."). Each candidate is
+    judged in constant time (``_Judge``), and harms alike in ratings, claims and
+    cover share one search, so the whole is linear in the number of harms.
     """
-    a = ev.assessment
-    ids = [h.id for h in ev.harms]
-    has_metrics = bool(a.metrics)
+    judge = _Judge.of(facts, falsified, bool(ev.assessment.metrics))
     current = VERDICT_ORDER[ev.recommended]
+    searched: dict[tuple, tuple[Lever, ...]] = {}
     out: list[SensitivityChange] = []
-    for idx, h in enumerate(ev.harms):
-        covering = a.covering(h.id)
-        covered = bool(covering)
-        warn_only = covered and all(f.kind == FallbackKind.warn_user for f in covering)
+    for h, f in zip(ev.harms, facts, strict=True):
+        covered = bool(h.covering)
+        warn_only = covered and all(fb.kind == FallbackKind.warn_user for fb in h.covering)
         res_model = h.harm.residual
         claimed = tuple(getattr(res_model, k) if res_model else None for k in RATINGS)
-        cache: dict[tuple[Tier, Tier], int] = {}
-
-        def order_for(inh_t: Tier, res_t: Tier, idx=idx, h=h, cache=cache) -> int:
-            key = (inh_t, res_t)
-            if key not in cache:
-                trial = list(facts)
-                trial[idx] = (inh_t, res_t, bool(h.covered_by), h.tested)
-                cache[key] = VERDICT_ORDER[recommend(trial, ids, falsified, has_metrics)[0]]
-            return cache[key]
-
-        # The verdict only gets worse as a harm's tiers rise, so the extremes tell
-        # which directions this harm can reach at all.
-        possible = set()
-        if order_for(Tier.low, Tier.low) < current:
-            possible.add("better")
-        if order_for(Tier.critical, Tier.critical) > current:
-            possible.add("worse")
-        if not possible:
-            continue
-        found: dict[str, tuple[int, int, Candidate, int]] = {}
-        for cand in _candidates(h.ratings, claimed, covered, warn_only):
-            distance, residual = cand[0], cand[1]
-            if possible <= found.keys() and distance > max(f[0] for f in found.values()):
-                break
-            order = order_for(cand[5], cand[6])
-            if order == current:
-                continue
-            direction = "better" if order < current else "worse"
-            # Better: prefer a residual rating (what a fallback earns);
-            # worse: prefer an inherent one ("if severity is really 5").
-            prefer = int(residual != (direction == "better"))
-            best = found.get(direction)
-            if best is None or (distance, prefer) < best[:2]:
-                found[direction] = (distance, prefer, cand, order)
-        for direction in ("better", "worse"):
-            if direction in found:
-                _, _, (_, residual, i, old, new, _, _), order = found[direction]
-                verdict = next(v for v, o in VERDICT_ORDER.items() if o == order)
-                out.append(
-                    SensitivityChange(h.id, RATINGS[i], residual, old, new, verdict, direction)
-                )
+        key = (f, h.ratings, claimed, covered, warn_only)
+        if key not in searched:
+            cands = _candidates(h.ratings, claimed, covered, warn_only)
+            searched[key] = _levers(f, cands, judge, current)
+        for residual, i, old, new, verdict, direction in searched[key]:
+            out.append(SensitivityChange(h.id, RATINGS[i], residual, old, new, verdict, direction))
     return out

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from .vocab import (  # noqa: F401  (re-exported)
+    RATINGS,
     DecisionStatus,
     FallbackKind,
     HypothesisStatus,
@@ -24,21 +25,26 @@ from .vocab import (  # noqa: F401  (re-exported)
 
 FORMAT_VERSION = "aipm-assessment/1"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-RATINGS = ("severity", "likelihood", "reversibility", "detectability")
+# Every date in a file lies in this range, so that no date computed from one
+# (a default review date) can overflow, and a typo such as 9999 is caught.
+FIRST_DATE = dt.date(1970, 1, 1)
+LAST_DATE = dt.date(2999, 12, 31)
 
 
 def _check_date(value: Any) -> Any:
-    """Accept a date, or an ISO ``YYYY-MM-DD`` string (JSON); nothing else."""
+    """Accept a date, or an ISO ``YYYY-MM-DD`` string (JSON), from FIRST_DATE to LAST_DATE."""
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date like 2026-03-01, not a date and time")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return dt.date.fromisoformat(value)
+            value = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a real date") from None
-    raise ValueError("must be a date like 2026-03-01")
+    if not isinstance(value, dt.date):
+        raise ValueError("must be a date like 2026-03-01")
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be a date from {FIRST_DATE} to {LAST_DATE} (got {value})")
+    return value
 
 
 def _check_text(value: Any) -> Any:

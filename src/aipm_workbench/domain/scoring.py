@@ -7,17 +7,22 @@ harm is a table access.
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from itertools import product
 
-from .models import RATINGS, Assessment, FallbackKind, Harm
+from .models import RATINGS, Assessment, Fallback, FallbackKind, Harm
 from .scales import LETTERS
 from .vocab import Tier
 
 Ratings = tuple[int, int, int, int]  # (S, L, R, D)
+
+# DOMAIN.md section 5: an estimate whose high bound exceeds its low one more than
+# this many times needs evidence (finding F06).
+EXPOSURE_SPREAD_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ class ExposureBounds:
     high_product: float
     harmed_low: float
     harmed_high: float
+    # high_product / low_product, also when tiny shares (1e-200, 5e-324) make the
+    # low product underflow to zero; None means "compute it from the products"
+    ratio: float | None = None
 
     @property
     def spread(self) -> float | None:
@@ -110,20 +118,34 @@ class ExposureBounds:
         return self.harmed_high / self.harmed_low if self.harmed_low else None
 
     @property
+    def factor_spread(self) -> float:
+        """high_product / low_product (may be ``inf``); never divides by zero."""
+        if self.ratio is not None:
+            return self.ratio
+        return self.high_product / self.low_product
+
+    @property
     def needs_evidence(self) -> bool:
-        return self.high_product / self.low_product > 100
+        return self.factor_spread > EXPOSURE_SPREAD_LIMIT
 
 
 def exposure_bounds(harm: Harm, population: int | None) -> ExposureBounds | None:
-    """People harmed, low and high: population x product of the factor lows (highs)."""
+    """People harmed, low and high: population x product of the factor lows (highs).
+
+    Shares are above zero but may be tiny: the products may underflow to zero
+    (fewer than one person), and the spread is then taken factor by factor.
+    """
     if harm.exposure is None:
         return None
-    low = high = 1.0
+    low = high = ratio = 1.0
     for _, (lo, hi) in harm.exposure.factors():
         low *= lo
         high *= hi
+        ratio *= hi / lo
+    if low >= sys.float_info.min:  # a normal float: the plain quotient, as always
+        ratio = high / low
     pop = population or 0
-    return ExposureBounds(pop, low, high, pop * low, pop * high)
+    return ExposureBounds(pop, low, high, pop * low, pop * high, ratio)
 
 
 @dataclass(frozen=True)
@@ -138,10 +160,16 @@ class ResidualResult:
     warn_claims_refused: bool
 
 
-def residual_ratings(assessment: Assessment, harm: Harm) -> ResidualResult:
-    """Ratings after the fallbacks that cover the harm (DOMAIN.md section 6)."""
+def residual_ratings(
+    assessment: Assessment, harm: Harm, *, covering: list[Fallback] | None = None
+) -> ResidualResult:
+    """Ratings after the fallbacks that cover the harm (DOMAIN.md section 6).
+
+    ``covering`` is ``assessment.covering(harm.id)`` when the caller has it already.
+    """
     inherent = ratings_of(harm)
-    covering = assessment.covering(harm.id)
+    if covering is None:
+        covering = assessment.covering(harm.id)
     claimed = harm.residual
     has_claims = claimed is not None and not claimed.is_empty()
     if not covering:

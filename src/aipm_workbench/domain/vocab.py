@@ -2,11 +2,19 @@
 
 The storage layer's SQL and the portfolio screen need these names before any
 assessment is loaded; keeping them here lets them start without pydantic.
+Tier, verdict and stage names are written here and nowhere else: other modules
+iterate these enums (``[v.value for v in Verdict]``), and the words people read
+come from ``formatting`` (``verdict_label``, ``tier_label``).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
+
+from .formatting import tier_label, verdict_label
+
+# The four ratings of a harm (DOMAIN.md section 3), in file order: S, L, R, D.
+RATINGS = ("severity", "likelihood", "reversibility", "detectability")
 
 
 class Stage(StrEnum):
@@ -55,7 +63,12 @@ class Verdict(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        """``ship with guardrails``: :func:`formatting.verdict_label`."""
+        return verdict_label(self.value)
+
+
+# The verdict filter's and the summary's word for "no verdict chosen yet".
+UNDECIDED = "undecided"
 
 
 class DecisionStatus(StrEnum):
@@ -75,7 +88,8 @@ class Tier(IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.capitalize()
+        """``Critical``: :func:`formatting.tier_label`."""
+        return tier_label(self.name)
 
     @classmethod
     def parse(cls, name: str) -> Tier:

@@ -313,7 +313,7 @@ def _exposure(ev: Evaluation, h) -> dict | None:
         low_text += f" = {people(e.harmed_low)} people"
         high_text = " x ".join([pop, *(fa["high_text"] for fa in factors)])
         high_text += f" = {people(e.harmed_high)} people"
-    spread = e.high_product / e.low_product
+    spread = e.factor_spread  # never divides by an underflowed zero
     return {
         "factors": factors,
         "population": f.population,

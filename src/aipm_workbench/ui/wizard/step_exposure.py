@@ -142,7 +142,7 @@ class ExposureStep(StepPane):
                     out.append("needs the population (step 1)\n")
                 else:
                     out.append(f"{people_range(bounds.harmed_low, bounds.harmed_high)} {unit}\n")
-                spread = bounds.high_product / bounds.low_product
+                spread = bounds.factor_spread  # never divides by an underflowed zero
                 out.append("Spread         ", "bold")
                 if bounds.needs_evidence:
                     out.append(
