@@ -1,0 +1,204 @@
+"""Limits for user templates: what they may include, how much they may build, how long they run.
+
+Jinja's sandbox keeps a template away from Python internals, but not from a
+disk's other files (an ``{% include %}`` of a symlink), memory
+(``'x' * 10**10``) or time (nested loops). A user template here:
+
+- includes only files whose real path is inside its own folder (or the
+  built-in templates through ``builtin/``);
+- cannot build a string longer than :data:`MAX_TEXT` characters or a list
+  longer than :data:`MAX_ITEMS` items by repetition, concatenation, padding
+  or formatting, nor a ``range`` longer than :data:`MAX_ITEMS`;
+- renders for at most :data:`MAX_SECONDS` (see :mod:`.renderer`).
+
+A refusal is a ``jinja2.sandbox.SecurityError`` raised inside the template,
+so the problem names the template's file and line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+# A record or report over this many bytes is refused (and so is any string
+# a template builds beyond this many characters).
+MAX_BYTES = 10 * 1024 * 1024
+MAX_TEXT = MAX_BYTES
+# Longest list a template may build by repetition, and longest range.
+MAX_ITEMS = 100_000
+# Longest a user template may render, in seconds.
+MAX_SECONDS = 10.0
+# Largest integer power a template may compute, in bits.
+MAX_POWER_BITS = 4096
+
+_WIDTHS = re.compile(r"\d+")
+_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+class OutsideFolder(Exception):
+    """An include whose real path leaves the template's folder."""
+
+    def __init__(self, name: str, real: str, folder: str) -> None:
+        super().__init__(name)
+        self.name = name
+        self.real = real
+        self.folder = folder
+
+    def __str__(self) -> str:
+        return (
+            f"includes {self.name!r}, which resolves to {self.real}, outside the template "
+            f"folder {self.folder}: only files inside it can be included"
+        )
+
+
+def _refuse(what: str) -> None:
+    from jinja2.sandbox import SecurityError
+
+    raise SecurityError(what)
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | list | tuple) else None
+
+
+def _limit(value: Any) -> int:
+    return MAX_TEXT if isinstance(value, str) else MAX_ITEMS
+
+
+def check_repeat(seq: Any, times: Any) -> None:
+    size = _size(seq)
+    if size is None or isinstance(times, bool) or not isinstance(times, int):
+        return
+    if size * max(times, 0) > _limit(seq):
+        kind, unit = ("text", "characters") if isinstance(seq, str) else ("a list", "items")
+        _refuse(f"repeating {kind} {times:,} times builds more than {_limit(seq):,} {unit}")
+
+
+def check_concat(left: Any, right: Any) -> None:
+    a, b = _size(left), _size(right)
+    if a is not None and b is not None and a + b > _limit(left):
+        unit = "characters" if isinstance(left, str) else "items"
+        _refuse(f"joining these builds more than {_limit(left):,} {unit}")
+
+
+def check_power(base: Any, exponent: Any) -> None:
+    if not (isinstance(base, int) and isinstance(exponent, int)) or exponent <= 0:
+        return
+    if abs(base) > 1 and exponent * math.log2(abs(base)) > MAX_POWER_BITS:
+        _refuse(f"{base} ** {exponent} is a number too large to compute")
+
+
+def check_widths(spec: Any, what: str = "a format") -> None:
+    """Refuse a format string or width that pads beyond the text limit."""
+    numbers = [spec] if isinstance(spec, int) else _WIDTHS.findall(spec) if isinstance(spec, str) else []
+    for n in numbers:
+        if int(n) > MAX_TEXT:
+            _refuse(f"{what} asks for a width of {int(n):,}, over {MAX_TEXT:,}")
+
+
+def check_call(obj: Any, args: tuple, kwargs: dict) -> None:
+    """Refuse str methods whose result would grow past the text limit."""
+    owner = getattr(obj, "__self__", None)
+    name = getattr(obj, "__name__", "")
+    if not isinstance(owner, str):
+        return
+    if name in _PADDING:
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, int) and not isinstance(a, bool):
+                bound = a * (owner.count("\t") + 1) if name == "expandtabs" else a
+                if bound > MAX_TEXT:
+                    _refuse(f"str.{name}({a:,}) builds more than {MAX_TEXT:,} characters")
+    elif name in ("format", "format_map"):
+        check_widths(owner)
+    elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
+        old = args[0] if isinstance(args[0], str) else ""
+        hits = owner.count(old) if old else len(owner) + 1
+        if len(owner) + hits * max(len(args[1]) - len(old), 0) > MAX_TEXT:
+            _refuse(f"str.replace builds more than {MAX_TEXT:,} characters")
+    elif name == "join" and args and isinstance(args[0], list | tuple):
+        parts = args[0]
+        total = len(owner) * max(len(parts) - 1, 0) + sum(len(str(p)) for p in parts)
+        if total > MAX_TEXT:
+            _refuse(f"str.join builds more than {MAX_TEXT:,} characters")
+
+
+def bounded_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_ITEMS:
+        _refuse(f"a range of {len(rng):,} items is longer than the {MAX_ITEMS:,} allowed")
+    return rng
+
+
+def bounded_filters(filters: dict) -> dict:
+    """The built-in Jinja filters that pad or repeat, with the same limits."""
+    center, indent, fmt = filters["center"], filters["indent"], filters["format"]
+
+    def bounded_center(value: Any, width: int = 80) -> str:
+        check_widths(width, "center")
+        return center(value, width)
+
+    def bounded_indent(value: Any, width: int | str = 4, *args: Any, **kwargs: Any) -> str:
+        pad = len(width) if isinstance(width, str) else width
+        if isinstance(pad, int) and pad * (str(value).count("\n") + 1) > MAX_TEXT:
+            _refuse(f"indent of {pad:,} builds more than {MAX_TEXT:,} characters")
+        return indent(value, width, *args, **kwargs)
+
+    def bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
+        check_widths(value)
+        return fmt(value, *args, **kwargs)
+
+    return {"center": bounded_center, "indent": bounded_indent, "format": bounded_format}
+
+
+def sandbox_class(base):
+    """``base`` (a sandboxed environment class) with the limits above."""
+
+    class Bounded(base):
+        intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.globals["range"] = bounded_range
+            self.filters.update(bounded_filters(self.filters))
+
+        def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+            if operator == "*":
+                check_repeat(left, right)
+                check_repeat(right, left)
+            elif operator == "+":
+                check_concat(left, right)
+            elif operator == "**":
+                check_power(left, right)
+            elif operator == "%" and isinstance(left, str):
+                check_widths(left)
+            return super().call_binop(context, operator, left, right)
+
+        def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            check_call(__obj, args, kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
+
+    Bounded.__name__ = f"Bounded{base.__name__}"
+    return Bounded
+
+
+def folder_loader(folder: Path, template_name: str):
+    """A file loader for ``folder`` that refuses any file whose real path is outside
+    it; ``template_name`` (the user's own template, named on the command line)
+    may itself be a symlink."""
+    import jinja2
+
+    real_folder = os.path.realpath(folder)
+
+    class FolderLoader(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            if template != template_name:
+                real = os.path.realpath(filename)
+                if os.path.commonpath([real, real_folder]) != real_folder:
+                    raise OutsideFolder(template, real, real_folder)
+            return source, filename, uptodate
+
+    return FolderLoader(str(folder), "utf-8")
