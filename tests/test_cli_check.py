@@ -289,7 +289,7 @@ def test_check_samples_prints_a_summary_per_feature(runner, sample_projects):
     assert "support-bot: Support chatbot with human handoff (beta)" in out
     assert "recommended: ship with guardrails" in out
     assert not re.search(r"(recommended|chosen): ship_with", out)
-    assert re.search(r"binding-promises\s+Medium \(M2\) -> Medium \(M2\)", out)
+    assert re.search(r"binding-promises\s+Medium \(M2\) -> Medium \(M4\)", out)
     assert re.search(r"error +F09 fallback:handoff-below-60: human review", out)
     assert "10 files: 10 valid, 0 invalid" in out
     assert result.stderr == ""
