@@ -470,9 +470,9 @@ def _markdown(rows: list[PortfolioRow]) -> str:
     out = "| " + " | ".join(HEADERS) + " |\n"
     out += "|" + "|".join("---:" if i in RIGHT else "---" for i in range(len(HEADERS))) + "|\n"
     for r in rows:
-        cells = _cells(r)
-        cells[1], cells[2] = r.id, r.name
-        out += "| " + " | ".join(cell(c) for c in cells) + " |\n"
+        cells = _cells(r)  # the values are the workbench's own words and numbers...
+        cells[1], cells[2] = cell(r.id), cell(r.name)  # ...except the id and the name
+        out += "| " + " | ".join(cells) + " |\n"
     return out
 
 

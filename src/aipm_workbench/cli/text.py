@@ -33,7 +33,7 @@ def say_lines(lines, *, err: bool = False, indent: str = "") -> None:
 
 def harmed_text(low: float | None, high: float | None) -> str:
     """``11.2-490 people harmed``; ``fewer than 1 person harmed``."""
-    if high is not None and high < 1:
+    if high is not None and 0 < high < 1:
         return "fewer than 1 person harmed"
     return f"{people_range(low, high)} people harmed"
 
