@@ -80,7 +80,12 @@ def hostile(statement: str = "If " + EVIL) -> dict:
             }
         ],
         "metrics": [
-            {"name": "m " + EVIL, "kind": "product", "target": "t", "decided_on": dt.date(2026, 1, 1)}
+            {
+                "name": "m " + EVIL,
+                "kind": "product",
+                "target": "t",
+                "decided_on": dt.date(2026, 1, 1),
+            }
         ],
         "premortem": [{"failure": "It failed " + EVIL}],
         "decision": {
@@ -223,7 +228,9 @@ def test_portfolio_csv_export_is_safe_and_matches_the_rank_csv_rule(evil_db, tmp
     from aipm_workbench.render.cells import csv_cell
 
     out = tmp_path / "out"
-    result = run("--db", str(evil_db), "export", "--portfolio", "--format", "csv", "--out", str(out))
+    result = run(
+        "--db", str(evil_db), "export", "--portfolio", "--format", "csv", "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     text = (out / "portfolio.csv").read_text(encoding="utf-8")
     assert_safe(text)
@@ -247,11 +254,14 @@ def test_portfolio_parquet_counts_are_one_integer_width(evil_db, tmp_path):
     assert run(*args).exit_code == 0
     con = duckdb.connect()
     types = dict(
-        con.execute(f"SELECT column_name, column_type FROM (DESCRIBE '{out}/portfolio.parquet')")
-        .fetchall()
+        con.execute(
+            f"SELECT column_name, column_type FROM (DESCRIBE '{out}/portfolio.parquet')"
+        ).fetchall()
     )
     assert types["errors"] == types["warnings"]
-    highs = [r[0] for r in con.execute(f"SELECT harmed_high FROM '{out}/portfolio.parquet'").fetchall()]
+    highs = [
+        r[0] for r in con.execute(f"SELECT harmed_high FROM '{out}/portfolio.parquet'").fetchall()
+    ]
     assert all(h is None or h == people_value(h) for h in highs)
 
 
@@ -329,3 +339,32 @@ def test_rank_limit_beyond_any_portfolio_is_a_usage_error(evil_db):
     result = run("--db", str(evil_db), "rank", "--limit", "99999999999999999999")
     assert result.exit_code == 2
     assert "--limit" in result.output
+
+
+# ------------------------------------------------------ hostile templates
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("{% include 'part.md' %}", "outside the template folder"),
+        ("{{ 'x' * 10**10 }}", "not allowed in a user template"),
+        ("{% for i in range(20000) %}{{ 'x' * 1000 }}{% endfor %}", "over 10 MB"),
+    ],
+)
+def test_export_with_a_hostile_template_exits_2_naming_the_line_and_writes_nothing(
+    evil_db, tmp_path, body, says
+):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "part.md").symlink_to("/etc/hostname" if Path("/etc/hostname").exists() else "/")
+    template = folder / "record.md.j2"
+    template.write_text("# {{ today }}\n" + body + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for args in (("--all",), ("--portfolio",)):
+        result = run(
+            "--db", str(evil_db), "export", *args, "--template", str(template), "--out", str(out)
+        )
+        assert result.exit_code == 2, result.output
+        assert f"{template}:2:" in result.stderr and says in result.stderr
+        assert not out.exists() or not any(out.iterdir())

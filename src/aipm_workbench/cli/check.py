@@ -164,7 +164,10 @@ def _wrap(text: str, first: str, rest: str | None = None) -> str:
     import textwrap
 
     return textwrap.fill(
-        safe_text(text), width=88, initial_indent=first, subsequent_indent=rest if rest is not None else first
+        safe_text(text),
+        width=88,
+        initial_indent=first,
+        subsequent_indent=rest if rest is not None else first,
     )
 
 

@@ -346,7 +346,10 @@ def _no_rows(fmt: str, path: Path, stage: str | None, verdict: str | None, every
     if not everything:
         why = f"no features in {path}: import assessment files with `aipm-workbench import PATH`"
     else:
-        wanted = [f"at stage {stage}" if stage else "", f"with verdict {verdict}" if verdict else ""]
+        wanted = [
+            f"at stage {stage}" if stage else "",
+            f"with verdict {verdict}" if verdict else "",
+        ]
         why = (
             f"no feature {' and '.join(w for w in wanted if w)}: "
             f"{plural(everything, 'feature')} in all; leave out the filter to see them"

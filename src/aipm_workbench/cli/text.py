@@ -96,9 +96,7 @@ def describe(ev: Evaluation) -> list[str]:
     if ev.harms:
         lines += _harm_lines(ev)
     if ev.findings:
-        lines.append(
-            f"findings: {plural(ev.errors, 'error')}, {plural(ev.warnings, 'warning')}"
-        )
+        lines.append(f"findings: {plural(ev.errors, 'error')}, {plural(ev.warnings, 'warning')}")
         for fi in ev.findings:
             lines.append(f"  {fi.level.value:<7} {fi.code} {fi.about}: {fi.message}")
     else:

@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import markdown, sandbox
 from ..domain.formatting import verdict_label
+from . import markdown, sandbox
 
 RECORD_TEMPLATE = "decision_record.md.j2"
 PORTFOLIO_TEMPLATE = "portfolio.md.j2"

@@ -93,15 +93,25 @@ def check_power(base: Any, exponent: Any) -> None:
 
 def check_widths(spec: Any, what: str = "a format") -> None:
     """Refuse a format string or width that pads beyond the text limit."""
-    numbers = [spec] if isinstance(spec, int) else _WIDTHS.findall(spec) if isinstance(spec, str) else []
+    numbers = (
+        [spec] if isinstance(spec, int) else _WIDTHS.findall(spec) if isinstance(spec, str) else []
+    )
     for n in numbers:
         if int(n) > MAX_TEXT:
             _refuse(f"{what} asks for a width of {int(n):,}, over {MAX_TEXT:,}")
 
 
+def check_arguments(values) -> None:
+    """Refuse a width given as an argument (``'%*s' % (n, x)``, ``'{:>{}}'.format(x, n)``)."""
+    for v in values:
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_TEXT:
+            _refuse(f"a width of {v:,} is over {MAX_TEXT:,}")
+
+
 def check_call(obj: Any, args: tuple, kwargs: dict) -> None:
     """Refuse str methods whose result would grow past the text limit."""
-    owner = getattr(obj, "__self__", None)
+    # The sandbox hands out str.format wrapped (functools.wraps keeps __wrapped__).
+    owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)
     name = getattr(obj, "__name__", "")
     if not isinstance(owner, str):
         return
@@ -113,6 +123,7 @@ def check_call(obj: Any, args: tuple, kwargs: dict) -> None:
                     _refuse(f"str.{name}({a:,}) builds more than {MAX_TEXT:,} characters")
     elif name in ("format", "format_map"):
         check_widths(owner)
+        check_arguments((*args, *kwargs.values()))
     elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
         old = args[0] if isinstance(args[0], str) else ""
         hits = owner.count(old) if old else len(owner) + 1
@@ -148,6 +159,7 @@ def bounded_filters(filters: dict) -> dict:
 
     def bounded_format(value: Any, *args: Any, **kwargs: Any) -> str:
         check_widths(value)
+        check_arguments((*args, *kwargs.values()))
         return fmt(value, *args, **kwargs)
 
     return {"center": bounded_center, "indent": bounded_indent, "format": bounded_format}
@@ -174,6 +186,7 @@ def sandbox_class(base):
                 check_power(left, right)
             elif operator == "%" and isinstance(left, str):
                 check_widths(left)
+                check_arguments(right if isinstance(right, tuple) else (right,))
             return super().call_binop(context, operator, left, right)
 
         def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
