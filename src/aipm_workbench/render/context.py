@@ -18,13 +18,26 @@ from functools import cache
 from typing import Any, Protocol
 
 from ..domain import SCALES, Evaluation, Level, Tier, builtin_taxonomy, rules
-from ..domain.formatting import count, people, people_range, share
+from ..domain.evaluation import REVIEW_DAYS
+from ..domain.formatting import (
+    count,
+    people,
+    people_range,
+    percent,
+    plural,
+    share,
+    tier_label,
+    verdict_label,
+)
+from ..domain.vocab import DecisionStatus, FallbackKind, HypothesisStatus, Verdict
 from .markdown import join_names
 
-TIER_ORDER = ("critical", "high", "medium", "low")
+TIER_ORDER = tuple(t.name for t in sorted(Tier, reverse=True))  # critical first
 _NAME = {t: t.name for t in Tier}
 _LABEL = {t: t.label for t in Tier}
-VERDICTS = ("ship", "ship_with_guardrails", "hold", "kill")
+VERDICTS = tuple(v.value for v in Verdict)
+UNDECIDED = verdict_label(None)
+NO_TIER = "none"  # the by-tier key of features without harms
 
 
 class RevisionLike(Protocol):
@@ -42,27 +55,28 @@ def record_id(feature_id: str, revision: int | None) -> str:
     return feature_id if revision is None else f"{feature_id}-r{revision}"
 
 
-def verdict_label(v: Any) -> str:
-    if v is None:
-        return "undecided"
-    return str(getattr(v, "value", v)).replace("_", " ")
+def people_words(low: float | None, high: float | None) -> str | None:
+    """People harmed in words: ``11.2-490 people``, ``1 person``, ``fewer than 1 person``."""
+    if high is None:
+        return None
+    if high < 1:
+        return "fewer than 1 person"
+    text = people_range(low, high)
+    return f"{text} person" if text == "1" else f"{text} people"
 
 
-def _tier_label(t: Tier | str | None) -> str:
-    if t is None:
-        return "-"
-    if isinstance(t, Tier):
-        return t.label
-    return str(t).capitalize()
-
-
-def _percent(x: float) -> str:
-    s = f"{x * 100:.2f}".rstrip("0").rstrip(".")
-    return f"{s}%"
+def sensitivity_text(s: dict) -> str:
+    """A sensitivity change in words, the verdict as people say it."""
+    verb = "lower" if s["to"] < s["from"] else "raise"
+    which = f"residual {s['rating']}" if s["residual"] else s["rating"]
+    return (
+        f"{verb} {which} of harm {s['harm']} from {s['from']} to {s['to']} "
+        f"and the verdict becomes {verdict_label(s['verdict'])}"
+    )
 
 
 def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return plural(n, "day")
 
 
 def _ratings(values: Sequence[int]) -> dict:
@@ -116,9 +130,9 @@ def record_context(
         newer_undecided = latest_revision
 
     if decision is None:
-        status = "proposed"
+        status = DecisionStatus.proposed.value
     elif superseded_by is not None:
-        status = "superseded"
+        status = DecisionStatus.superseded.value
     else:
         status = decision.status.value
 
@@ -137,7 +151,7 @@ def record_context(
     ]
     worst = ev.worst_harm
     tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
-    sensitivity = [s.as_dict() for s in ev.sensitivity]
+    sensitivity = [{**s.as_dict(), "text": sensitivity_text(s.as_dict())} for s in ev.sensitivity]
     fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
     findings = sorted(
         (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
@@ -185,9 +199,9 @@ def record_context(
         "totals": {
             "harms": len(ev.harms),
             "priority": ev.priority.name if ev.priority else None,
-            "priority_label": _tier_label(ev.priority),
+            "priority_label": tier_label(ev.priority),
             "residual_priority": ev.residual_priority.name if ev.residual_priority else None,
-            "residual_priority_label": _tier_label(ev.residual_priority),
+            "residual_priority_label": tier_label(ev.residual_priority),
             "max_rpn": ev.max_rpn,
             "residual_max_rpn": ev.residual_max_rpn,
             "worst_harm": worst.id if worst else None,
@@ -197,6 +211,8 @@ def record_context(
                 people_range(ev.harmed_low, ev.harmed_high) if ev.harmed_high is not None else None
             ),
             "harmed_high_text": people(ev.harmed_high) if ev.harmed_high is not None else None,
+            "harmed_words": people_words(ev.harmed_low, ev.harmed_high),
+            "harmed_high_words": people_words(ev.harmed_high, ev.harmed_high),
             "errors": ev.errors,
             "warnings": ev.warnings,
         },
@@ -216,7 +232,7 @@ def record_context(
                 "check_by": hyp.check_by,
                 "status": hyp.status.value,
                 "check_overdue": bool(
-                    hyp.status.value == "open" and hyp.check_by and hyp.check_by < today
+                    hyp.status == HypothesisStatus.open and hyp.check_by and hyp.check_by < today
                 ),
             }
             for hyp in a.hypotheses
@@ -310,9 +326,9 @@ def _exposure(ev: Evaluation, h) -> dict | None:
     else:
         pop = count(f.population)
         low_text = " x ".join([pop, *(fa["low_text"] for fa in factors)])
-        low_text += f" = {people(e.harmed_low)} people"
+        low_text += f" = {_result(e.harmed_low)}"
         high_text = " x ".join([pop, *(fa["high_text"] for fa in factors)])
-        high_text += f" = {people(e.harmed_high)} people"
+        high_text += f" = {_result(e.harmed_high)}"
     spread = e.high_product / e.low_product
     return {
         "factors": factors,
@@ -324,10 +340,19 @@ def _exposure(ev: Evaluation, h) -> dict | None:
         "range_text": (
             people_range(e.harmed_low, e.harmed_high) if f.population is not None else None
         ),
+        "range_words": (
+            people_words(e.harmed_low, e.harmed_high) if f.population is not None else None
+        ),
         "spread": spread,
         "spread_text": f"{spread:,.0f}x" if spread >= 10 else f"{spread:,.1f}x",
         "needs_evidence": e.needs_evidence,
     }
+
+
+def _result(n: float) -> str:
+    """The end of a people-harmed product: ``5 people``; ``0.001, fewer than 1 person``."""
+    words = people_words(n, n)
+    return f"{people(n)}, {words}" if n < 1 else words
 
 
 def _fallback(fb, tiers: dict[str, str]) -> dict:
@@ -350,7 +375,7 @@ def _fallback(fb, tiers: dict[str, str]) -> dict:
 
 def _review_load(fb) -> dict | None:
     load = fb.review_load()
-    is_review = fb.kind.value == "human_review"
+    is_review = fb.kind == FallbackKind.human_review
     if load is None and not is_review:
         return None
     capacity = fb.reviewer_capacity_per_day
@@ -362,7 +387,7 @@ def _review_load(fb) -> dict | None:
         within = None
     else:
         text = (
-            f"{count(fb.requests_per_day)} requests a day x {_percent(fb.share_below_threshold)} "
+            f"{count(fb.requests_per_day)} requests a day x {percent(fb.share_below_threshold)} "
             f"below the threshold = {count(load)} reviews a day"
         )
         if capacity is None:
@@ -371,7 +396,8 @@ def _review_load(fb) -> dict | None:
         else:
             within = load <= capacity
             if within:
-                text += f", within a capacity of {count(capacity)} ({_percent(load / capacity) if capacity else '-'} used)"
+                used = percent(load / capacity) if capacity else "-"
+                text += f", within a capacity of {count(capacity)} ({used} used)"
             else:
                 text += f", over a capacity of {count(capacity)} by {count(load - capacity)}"
     return {
@@ -438,9 +464,7 @@ def _review(ev: Evaluation) -> dict:
             "overdue_text": None,
         }
     worst = ev.residual_priority
-    days_default = {Tier.critical: 30, Tier.high: 30, Tier.medium: 90, Tier.low: 180}[
-        worst or Tier.low
-    ]
+    days_default = REVIEW_DAYS[worst or Tier.low]
     overdue_days = (ev.today - ev.review_by).days
     if ev.review_by_defaulted:
         why = f"the worst residual tier is {worst.label}" if worst else "no harm is recorded"
@@ -487,30 +511,30 @@ def portfolio_context(
     (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()``."""
     out_rows = [_row(r, today) for r in rows]
 
-    tier_keys = (*TIER_ORDER, "none")
-    verdict_keys = (*VERDICTS, "undecided")
+    tier_keys = (*TIER_ORDER, NO_TIER)
+    verdict_keys = (*VERDICTS, UNDECIDED)
     by_tier = {t: dict.fromkeys(verdict_keys, 0) for t in tier_keys}
     recommended = dict.fromkeys(VERDICTS, 0)
     chosen = dict.fromkeys(verdict_keys, 0)
     for r in out_rows:
-        by_tier[r["residual_priority"] or "none"][r["verdict"] or "undecided"] += 1
+        by_tier[r["residual_priority"] or NO_TIER][r["verdict"] or UNDECIDED] += 1
         recommended[r["recommended_verdict"]] = recommended.get(r["recommended_verdict"], 0) + 1
-        chosen[r["verdict"] or "undecided"] += 1
+        chosen[r["verdict"] or UNDECIDED] += 1
     tier_rows = [
         {
             "tier": t,
-            "label": "No harms" if t == "none" else t.capitalize(),
+            "label": "No harms" if t == NO_TIER else tier_label(t),
             "total": sum(by_tier[t].values()),
             "by_verdict": by_tier[t],
         }
         for t in tier_keys
-        if t != "none" or sum(by_tier[t].values())
+        if t != NO_TIER or sum(by_tier[t].values())
     ]
     verdict_rows = [
         {
             "verdict": v,
-            "label": verdict_label(None if v == "undecided" else v),
-            "recommended": recommended.get(v, 0) if v != "undecided" else None,
+            "label": verdict_label(None if v == UNDECIDED else v),
+            "recommended": recommended.get(v, 0) if v != UNDECIDED else None,
             "chosen": chosen[v],
         }
         for v in verdict_keys
@@ -588,9 +612,9 @@ def _row(r: Any, today: dt.date) -> dict:
         "stage": r.stage,
         "revision": r.revision,
         "inherent_priority": r.inherent_priority,
-        "inherent_label": _tier_label(r.inherent_priority),
+        "inherent_label": tier_label(r.inherent_priority),
         "residual_priority": r.residual_priority,
-        "residual_label": _tier_label(r.residual_priority),
+        "residual_label": tier_label(r.residual_priority),
         "max_rpn": r.max_rpn,
         "residual_max_rpn": r.residual_max_rpn,
         "harmed_low": r.harmed_low,

@@ -39,6 +39,9 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^([-+=>])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 _SPACES = re.compile(r"\s+")
+# An underscore between two letters or digits (``ship_with_guardrails``) can
+# neither open nor close emphasis in CommonMark: it needs no backslash.
+_INTRAWORD_UNDERSCORE = re.compile(r"(?<=[^\W_])\\_(?=[^\W_])")
 # Text with none of these characters, not starting with a block marker and not
 # padded with whitespace, needs no work at all (the common case, and fast).
 _NOT_PLAIN = re.compile(
@@ -67,6 +70,8 @@ def _escape_line(line: str) -> str:
     if not line:
         return ""
     line = line.translate(_ESCAPES)
+    if "\\_" in line:
+        line = _INTRAWORD_UNDERSCORE.sub("_", line)
     if "&" in line:
         line = _ENTITY.sub(r"\\&", line)
     if line[0] in _BLOCK_START:
