@@ -108,10 +108,61 @@ def record_context(
     feature's newest revision number, to say when a newer one is still undecided.
     """
     a = ev.assessment
-    f = a.feature
     today = ev.today
-    number = revision.number if revision is not None else None
     decision = a.decision
+    labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
+    harms = [_harm(ev, h, labels) for h in ev.harms]
+    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
+    rules_fired = [
+        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
+    ]
+    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
+    sensitivity = [{**s.as_dict(), "text": sensitivity_text(s.as_dict())} for s in ev.sensitivity]
+    fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
+    findings = sorted(
+        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
+    )
+    return {
+        "record": _record(ev, revision, decided, latest_revision),
+        "today": today,
+        "feature": _feature(ev),
+        "decision": _decision(ev),
+        "recommended": {
+            "verdict": ev.recommended.value,
+            "label": verdict_label(ev.recommended),
+            "reason": ev.recommended_reason,
+        },
+        "overridden": ev.overridden,
+        "totals": _totals(ev),
+        "harms": harms,
+        "rules_fired": rules_fired,
+        "exposures": [h for h in harms if h["exposure"] is not None],
+        "fallbacks": fallbacks,
+        "user_messages": [fb for fb in fallbacks if fb["user_message"]],
+        "uncovered": [h for h in harms if not h["covered_by"]],
+        "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
+        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
+        "hypotheses": [_hypothesis(hyp, today) for hyp in a.hypotheses],
+        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
+        "findings": findings,
+        "sensitivity": sensitivity,
+        "sensitivity_better": [s for s in sensitivity if s["direction"] == "better"],
+        "sensitivity_worse": [s for s in sensitivity if s["direction"] == "worse"],
+        "review": _review(ev),
+        "scales": _scales(),
+    }
+
+
+def _record(
+    ev: Evaluation,
+    revision: RevisionLike | None,
+    decided: Iterable[RevisionLike],
+    latest_revision: int | None,
+) -> dict:
+    """The record's own facts: its number, status, date and place among the decisions."""
+    f = ev.assessment.feature
+    decision = ev.assessment.decision
+    number = revision.number if revision is not None else None
     decided_numbers = sorted({r.number for r in decided})
 
     supersedes = superseded_by = None
@@ -141,109 +192,75 @@ def record_context(
     elif revision is not None and revision.saved_at is not None:
         date = revision.saved_at.date()
     else:
-        date = today
-
-    labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
-    harms = [_harm(ev, h, labels) for h in ev.harms]
-    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
-    rules_fired = [
-        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
-    ]
-    worst = ev.worst_harm
-    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
-    sensitivity = [{**s.as_dict(), "text": sensitivity_text(s.as_dict())} for s in ev.sensitivity]
-    fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
-    findings = sorted(
-        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
-    )
-
+        date = ev.today
     return {
-        "record": {
-            "id": record_id(f.id, number),
-            "title": f"ADR {record_id(f.id, number)}",
-            "status": status,
-            "date": date,
-            "revision": number,
-            "saved_at": revision.saved_at if revision is not None else None,
-            "changes": list(revision.changes) if revision is not None else [],
-            "supersedes": record_id(f.id, supersedes) if supersedes is not None else None,
-            "superseded_by": (
-                record_id(f.id, superseded_by) if superseded_by is not None else None
-            ),
-            "supersedes_revision": supersedes,
-            "superseded_by_revision": superseded_by,
-            "newer_undecided_revision": newer_undecided,
-            "decided_revisions": decided_numbers,
-        },
-        "today": today,
-        "feature": {
-            "id": f.id,
-            "name": f.name,
-            "owner": f.owner,
-            "stage": f.stage.value,
-            "description": f.description,
-            "population": f.population,
-            "population_unit": f.population_unit,
-            "population_text": (
-                f"{count(f.population)} {f.population_unit}" if f.population is not None else None
-            ),
-            "taxonomy": a.taxonomy,
-        },
-        "decision": _decision(ev),
-        "recommended": {
-            "verdict": ev.recommended.value,
-            "label": verdict_label(ev.recommended),
-            "reason": ev.recommended_reason,
-        },
-        "overridden": ev.overridden,
-        "totals": {
-            "harms": len(ev.harms),
-            "priority": ev.priority.name if ev.priority else None,
-            "priority_label": tier_label(ev.priority),
-            "residual_priority": ev.residual_priority.name if ev.residual_priority else None,
-            "residual_priority_label": tier_label(ev.residual_priority),
-            "max_rpn": ev.max_rpn,
-            "residual_max_rpn": ev.residual_max_rpn,
-            "worst_harm": worst.id if worst else None,
-            "harmed_low": ev.harmed_low,
-            "harmed_high": ev.harmed_high,
-            "harmed_text": (
-                people_range(ev.harmed_low, ev.harmed_high) if ev.harmed_high is not None else None
-            ),
-            "harmed_high_text": people(ev.harmed_high) if ev.harmed_high is not None else None,
-            "harmed_words": people_words(ev.harmed_low, ev.harmed_high),
-            "harmed_high_words": people_words(ev.harmed_high, ev.harmed_high),
-            "errors": ev.errors,
-            "warnings": ev.warnings,
-        },
-        "harms": harms,
-        "rules_fired": rules_fired,
-        "exposures": [h for h in harms if h["exposure"] is not None],
-        "fallbacks": fallbacks,
-        "user_messages": [fb for fb in fallbacks if fb["user_message"]],
-        "uncovered": [h for h in harms if not h["covered_by"]],
-        "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
-        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
-        "hypotheses": [
-            {
-                "id": hyp.id,
-                "statement": hyp.statement,
-                "falsified_if": hyp.falsified_if,
-                "check_by": hyp.check_by,
-                "status": hyp.status.value,
-                "check_overdue": bool(
-                    hyp.status == HypothesisStatus.open and hyp.check_by and hyp.check_by < today
-                ),
-            }
-            for hyp in a.hypotheses
-        ],
-        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
-        "findings": findings,
-        "sensitivity": sensitivity,
-        "sensitivity_better": [s for s in sensitivity if s["direction"] == "better"],
-        "sensitivity_worse": [s for s in sensitivity if s["direction"] == "worse"],
-        "review": _review(ev),
-        "scales": _scales(),
+        "id": record_id(f.id, number),
+        "title": f"ADR {record_id(f.id, number)}",
+        "status": status,
+        "date": date,
+        "revision": number,
+        "saved_at": revision.saved_at if revision is not None else None,
+        "changes": list(revision.changes) if revision is not None else [],
+        "supersedes": record_id(f.id, supersedes) if supersedes is not None else None,
+        "superseded_by": (record_id(f.id, superseded_by) if superseded_by is not None else None),
+        "supersedes_revision": supersedes,
+        "superseded_by_revision": superseded_by,
+        "newer_undecided_revision": newer_undecided,
+        "decided_revisions": decided_numbers,
+    }
+
+
+def _feature(ev: Evaluation) -> dict:
+    f = ev.assessment.feature
+    return {
+        "id": f.id,
+        "name": f.name,
+        "owner": f.owner,
+        "stage": f.stage.value,
+        "description": f.description,
+        "population": f.population,
+        "population_unit": f.population_unit,
+        "population_text": (
+            f"{count(f.population)} {f.population_unit}" if f.population is not None else None
+        ),
+        "taxonomy": ev.assessment.taxonomy,
+    }
+
+
+def _totals(ev: Evaluation) -> dict:
+    worst = ev.worst_harm
+    return {
+        "harms": len(ev.harms),
+        "priority": ev.priority.name if ev.priority else None,
+        "priority_label": tier_label(ev.priority),
+        "residual_priority": ev.residual_priority.name if ev.residual_priority else None,
+        "residual_priority_label": tier_label(ev.residual_priority),
+        "max_rpn": ev.max_rpn,
+        "residual_max_rpn": ev.residual_max_rpn,
+        "worst_harm": worst.id if worst else None,
+        "harmed_low": ev.harmed_low,
+        "harmed_high": ev.harmed_high,
+        "harmed_text": (
+            people_range(ev.harmed_low, ev.harmed_high) if ev.harmed_high is not None else None
+        ),
+        "harmed_high_text": people(ev.harmed_high) if ev.harmed_high is not None else None,
+        "harmed_words": people_words(ev.harmed_low, ev.harmed_high),
+        "harmed_high_words": people_words(ev.harmed_high, ev.harmed_high),
+        "errors": ev.errors,
+        "warnings": ev.warnings,
+    }
+
+
+def _hypothesis(hyp, today: dt.date) -> dict:
+    return {
+        "id": hyp.id,
+        "statement": hyp.statement,
+        "falsified_if": hyp.falsified_if,
+        "check_by": hyp.check_by,
+        "status": hyp.status.value,
+        "check_overdue": bool(
+            hyp.status == HypothesisStatus.open and hyp.check_by and hyp.check_by < today
+        ),
     }
 
 
@@ -502,15 +519,8 @@ class RowLike(Protocol):
     name: str
 
 
-def portfolio_context(
-    rows: Sequence[Any],
-    matrix: dict[tuple[int, int], dict[str, int]],
-    today: dt.date,
-) -> dict:
-    """The context of the portfolio report: ``rows`` are the ranked portfolio
-    (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()``."""
-    out_rows = [_row(r, today) for r in rows]
-
+def _counts(out_rows: list[dict]) -> dict:
+    """Features by residual tier and chosen verdict, and by recommended and chosen verdict."""
     tier_keys = (*TIER_ORDER, NO_TIER)
     verdict_keys = (*VERDICTS, UNDECIDED)
     by_tier = {t: dict.fromkeys(verdict_keys, 0) for t in tier_keys}
@@ -539,6 +549,24 @@ def portfolio_context(
         }
         for v in verdict_keys
     ]
+    return {
+        "by_tier": tier_rows,
+        "by_verdict": verdict_rows,
+        "tier_counts": {t: sum(by_tier[t].values()) for t in tier_keys},
+        "verdict_counts": chosen,
+        "recommended_counts": recommended,
+    }
+
+
+def portfolio_context(
+    rows: Sequence[Any],
+    matrix: dict[tuple[int, int], dict[str, int]],
+    today: dt.date,
+) -> dict:
+    """The context of the portfolio report: ``rows`` are the ranked portfolio
+    (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()``."""
+    out_rows = [_row(r, today) for r in rows]
+    tallies = _counts(out_rows)
 
     grid = []
     totals = dict.fromkeys(TIER_ORDER, 0)
@@ -581,11 +609,7 @@ def portfolio_context(
         "today": today,
         "rows": out_rows,
         "total": len(out_rows),
-        "by_tier": tier_rows,
-        "by_verdict": verdict_rows,
-        "tier_counts": {t: sum(by_tier[t].values()) for t in tier_keys},
-        "verdict_counts": chosen,
-        "recommended_counts": recommended,
+        **tallies,
         "overdue": overdue,
         "with_errors": with_errors,
         "overrides": overrides,
