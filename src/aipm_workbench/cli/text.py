@@ -9,16 +9,21 @@ starting a line of its own.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..domain import Evaluation
 from ..domain.formatting import (
-    people_range,
     plural,
     safe_text,
     tier_label,
     verdict_label,
 )
+from ..render.words import people_words
+from ..render.words import sensitivity_text as _sensitivity
+
+if TYPE_CHECKING:
+    from ..domain import Evaluation
 
 
 def say(text: object = "", *, err: bool = False) -> None:
@@ -33,19 +38,12 @@ def say_lines(lines, *, err: bool = False, indent: str = "") -> None:
 
 def harmed_text(low: float | None, high: float | None) -> str:
     """``11.2-490 people harmed``; ``fewer than 1 person harmed``."""
-    if high is not None and 0 < high < 1:
-        return "fewer than 1 person harmed"
-    return f"{people_range(low, high)} people harmed"
+    return f"{people_words(low, high)} harmed"
 
 
 def sensitivity_text(s) -> str:
-    """A :class:`~aipm_workbench.domain.SensitivityChange` in words, the verdict as people say it."""
-    verb = "lower" if s.new < s.old else "raise"
-    which = f"residual {s.rating}" if s.residual else s.rating
-    return (
-        f"{verb} {which} of harm {s.harm_id} from {s.old} to {s.new} "
-        f"and the verdict becomes {verdict_label(s.verdict)}"
-    )
+    """A :class:`~aipm_workbench.domain.SensitivityChange` in words."""
+    return _sensitivity(s.harm_id, s.rating, s.residual, s.old, s.new, s.verdict)
 
 
 def _priority_line(ev: Evaluation) -> str:

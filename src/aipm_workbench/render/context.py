@@ -31,6 +31,8 @@ from ..domain.formatting import (
 )
 from ..domain.vocab import DecisionStatus, FallbackKind, HypothesisStatus, Verdict
 from .markdown import join_names
+from .words import people_words
+from .words import sensitivity_text as _sensitivity
 
 TIER_ORDER = tuple(t.name for t in sorted(Tier, reverse=True))  # critical first
 _NAME = {t: t.name for t in Tier}
@@ -53,26 +55,6 @@ class RevisionLike(Protocol):
 def record_id(feature_id: str, revision: int | None) -> str:
     """The record number: ``call-summaries-r3`` (the feature id alone without a revision)."""
     return feature_id if revision is None else f"{feature_id}-r{revision}"
-
-
-def people_words(low: float | None, high: float | None) -> str | None:
-    """People harmed in words: ``11.2-490 people``, ``1 person``, ``fewer than 1 person``."""
-    if high is None:
-        return None
-    if high < 1:
-        return "fewer than 1 person"
-    text = people_range(low, high)
-    return f"{text} person" if text == "1" else f"{text} people"
-
-
-def sensitivity_text(s: dict) -> str:
-    """A sensitivity change in words, the verdict as people say it."""
-    verb = "lower" if s["to"] < s["from"] else "raise"
-    which = f"residual {s['rating']}" if s["residual"] else s["rating"]
-    return (
-        f"{verb} {which} of harm {s['harm']} from {s['from']} to {s['to']} "
-        f"and the verdict becomes {verdict_label(s['verdict'])}"
-    )
 
 
 def _days(n: int) -> str:
@@ -117,7 +99,13 @@ def record_context(
         {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
     ]
     tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
-    sensitivity = [{**s.as_dict(), "text": sensitivity_text(s.as_dict())} for s in ev.sensitivity]
+    sensitivity = [
+        {
+            **s.as_dict(),
+            "text": _sensitivity(s.harm_id, s.rating, s.residual, s.old, s.new, s.verdict),
+        }
+        for s in ev.sensitivity
+    ]
     fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
     findings = sorted(
         (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value

@@ -1,0 +1,29 @@
+"""Sentences shared by the terminal and the records (no jinja2, no pydantic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.formatting import people_range, verdict_label
+
+
+def people_words(low: float | None, high: float | None) -> str | None:
+    """People harmed in words: ``11.2-490 people``, ``1 person``, ``fewer than 1 person``."""
+    if high is None:
+        return None
+    if high < 1:
+        return "fewer than 1 person"
+    text = people_range(low, high)
+    return f"{text} person" if text == "1" else f"{text} people"
+
+
+def sensitivity_text(
+    harm: str, rating: str, residual: bool, old: int, new: int, verdict: Any
+) -> str:
+    """A change of one rating that moves the verdict, the verdict as people say it."""
+    verb = "lower" if new < old else "raise"
+    which = f"residual {rating}" if residual else rating
+    return (
+        f"{verb} {which} of harm {harm} from {old} to {new} "
+        f"and the verdict becomes {verdict_label(verdict)}"
+    )
