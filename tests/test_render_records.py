@@ -96,7 +96,7 @@ def test_every_sample_record_is_valid_markdown_with_intact_tables(path):
     assert level2 == expected
     harms = parsed.table_after("Harms")
     assert [r[0] for r in harms.rows] == [h.id for h in a.harms]
-    assert len(harms.header) == 7
+    assert harms.header == ["Harm", "Before fallbacks", "After fallbacks"]
     assert_tables_fit(parsed)
     assert_no_markup_from_text(parsed)
 
@@ -115,13 +115,10 @@ def test_call_summaries_record_reads_as_a_decision(sample_projects):
     )
     assert "The workbench recommends kill: harm privileged-calls is still Critical" in summary
     harms = parsed.table_after("Harms")
-    assert harms.rows[0][1:7] == [
-        "5/3/5/4",
-        "Critical (C1)",
-        "300",
-        "5/2/5/4",
-        "Critical (C1)",
-        "200",
+    assert harms.rows[0] == [
+        "privileged-calls",
+        "5/3/5/4, Critical (C1), RPN 300",
+        "5/2/5/4, Critical (C1), RPN 200",
     ]
     assert "low: 1,400,000 x 0.002 x 0.3 x 0.01 = 8.4 people" in text
     assert "high: 1,400,000 x 0.01 x 0.6 x 0.05 = 420 people" in text
