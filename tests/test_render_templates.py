@@ -294,3 +294,9 @@ def test_the_time_limit_never_fires_after_a_render(tmp_path, monkeypatch):
     done = threading.Event()
     done.wait(0.2)  # past the limit: a stray timer would raise here
     assert sum(range(1000)) == 499500
+
+
+def test_user_text_printed_without_a_filter_is_still_shown_safely(tmp_path):
+    path = write(tmp_path, "{{ feature.name }}\n")
+    out = Renderer(path).decision_record(context("a\x1b]0;title\x07 \u202eb\nc"))
+    assert out == "a\\x1b]0;title\\x07 <U+202E>b\nc\n"

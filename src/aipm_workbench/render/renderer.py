@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..domain.formatting import verdict_label
+from ..domain.formatting import is_safe, safe_text, verdict_label
 from . import markdown, sandbox
 
 RECORD_TEMPLATE = "decision_record.md.j2"
@@ -70,10 +70,19 @@ def _configure(env) -> None:
     env.filters.update(_filters())
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed value: control and bidi characters shown visibly, even when a
+    user template prints user text without a filter."""
+    if isinstance(value, str) and not is_safe(value, newlines=True):
+        return safe_text(value, newlines=True)
+    return value
+
+
 def _options() -> dict:
     import jinja2
 
     return {
+        "finalize": _finalize,
         "autoescape": False,  # Markdown, not HTML: the filters escape user text
         "undefined": jinja2.StrictUndefined,
         "trim_blocks": True,
