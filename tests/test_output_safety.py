@@ -368,3 +368,14 @@ def test_export_with_a_hostile_template_exits_2_naming_the_line_and_writes_nothi
         assert result.exit_code == 2, result.output
         assert f"{template}:2:" in result.stderr and says in result.stderr
         assert not out.exists() or not any(out.iterdir())
+
+
+def test_export_messages_name_hostile_paths_safely(evil_db, tmp_path):
+    out = tmp_path / ("out" + TITLE + RLO)
+    result = run("--db", str(evil_db), "export", "evil", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert_safe(result.stdout + result.stderr)
+    assert "out\\x1b]0;pwned title\\x07<U+202E>evil" in result.stdout
+    again = run("--db", str(evil_db), "export", "evil", "--out", str(out))
+    assert again.exit_code == 2
+    assert_safe(again.stderr)
