@@ -249,8 +249,8 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
     n, new, same = len(files), len(report.created), len(report.unchanged)
     if dry_run:
         say(
-            f"{n} checked (dry run, nothing written): {new} would be new "
-            f"revision{'' if new == 1 else 's'}, {same} unchanged"
+            f"{n} checked (dry run, nothing written): {new} would be "
+            f"{plural(new, 'new revision').split(' ', 1)[1]}, {same} unchanged"
         )
     else:
         say(f"{n} imported: {plural(new, 'new revision')}, {same} unchanged")
@@ -328,8 +328,8 @@ def rank(
         click.echo(_markdown(rows), nl=False)
     else:
         click.echo(_table(rows, _terminal_width()), nl=False)
-        what = "feature" if total == 1 else "features"
-        shown = f"{len(rows)} of {total:,} {what}" if len(rows) < total else f"{total:,} {what}"
+        shown = plural(total, "feature")
+        shown = f"{len(rows)} of {shown}" if len(rows) < total else shown
         overdue = sum(1 for r in rows if r.overdue)
         tail = f"; {plural(overdue, 'overdue review')}" if overdue else ""
         say(f"{shown}, ranked by {BY_TEXT[by]}{tail} (as of {ref})")
