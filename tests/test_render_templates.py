@@ -300,3 +300,10 @@ def test_user_text_printed_without_a_filter_is_still_shown_safely(tmp_path):
     path = write(tmp_path, "{{ feature.name }}\n")
     out = Renderer(path).decision_record(context("a\x1b]0;title\x07 \u202eb\nc"))
     assert out == "a\\x1b]0;title\\x07 <U+202E>b\nc\n"
+
+
+def test_a_builtin_record_over_ten_megabytes_is_refused():
+    ctx = context()
+    ctx["feature"] = {**ctx["feature"], "description": "words " * 2_000_000}
+    with pytest.raises(TemplateProblem, match="over 10 MB"):
+        Renderer().decision_record(ctx)

@@ -78,11 +78,13 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def _options() -> dict:
+def _options(user: bool = False) -> dict:
+    """Environment options; a user template's printed values also go through
+    :func:`_finalize` (the built-in templates print user text only through filters)."""
     import jinja2
 
     return {
-        "finalize": _finalize,
+        **({"finalize": _finalize} if user else {}),
         "autoescape": False,  # Markdown, not HTML: the filters escape user text
         "undefined": jinja2.StrictUndefined,
         "trim_blocks": True,
@@ -323,7 +325,7 @@ class Renderer:
             ]
         )
         env_class = sandbox.sandbox_class(_dict_first(ImmutableSandboxedEnvironment))
-        env = env_class(loader=loader, **_options())
+        env = env_class(loader=loader, **_options(user=True))
         _configure(env)
         try:
             return _compile(env, path.name, shown)
@@ -337,7 +339,12 @@ class Renderer:
     def _render(self, builtin_name: str, context: dict) -> str:
         template = self._user if self._user is not None else _builtin(builtin_name)
         try:
-            out = _generate(template, context, sandbox.MAX_SECONDS if self._user else None)
+            if self._user is not None:
+                out = _generate(template, context, sandbox.MAX_SECONDS)
+            else:  # trusted and bounded by its data: checked once rendered
+                out = template.render(context)
+                if len(out) > sandbox.MAX_BYTES // 4 and len(out.encode()) > sandbox.MAX_BYTES:
+                    raise RenderTooLarge
         except Exception as exc:  # any error inside a template is the template's problem
             if self._user is not None:
                 shown = str(self.template_path)
