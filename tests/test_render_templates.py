@@ -307,3 +307,34 @@ def test_a_builtin_record_over_ten_megabytes_is_refused():
     ctx["feature"] = {**ctx["feature"], "description": "words " * 2_000_000}
     with pytest.raises(TemplateProblem, match="over 10 MB"):
         Renderer().decision_record(ctx)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% set s = 'x' * 10000000 %}{{ s ~ s }}",
+        "{% set s = 'x' * 10000000 %}{{ [s] * 100000 }}",
+        "{% set s = 'x' * 10000000 %}{{ ([s] * 2)|join }}",
+        "{% set s = 'x' * 10000000 %}{{ [s, s]|tojson }}",
+        "{% set s = 'x' * 6000000 %}{{ s|replace('x', 'yy') }}",
+        "{% set s = 'x' * 6000000 %}{% set l = [s] %}{{ l + l }}",
+        "{% set l = [range(100000)|list] * 100 %}{{ l|sum(start=[])|length }}",
+        "{{ 'x'.encode() * 10**10 }}",
+        "{{ lipsum(10**9) }}",
+    ],
+)
+def test_the_sandbox_refuses_to_combine_past_the_limit(tmp_path, body):
+    path = write(tmp_path, "line 1\n" + body + "\n")
+    with pytest.raises(TemplateProblem) as err:
+        Renderer(path).decision_record(context())
+    assert err.value.line == 2
+    assert "not allowed in a user template" in err.value.message
+
+
+def test_concatenation_and_joins_within_the_limit_still_work(tmp_path):
+    path = write(
+        tmp_path,
+        "{{ feature.id ~ '-' ~ 3 }} {{ ['a', 'b']|join(',') }} {{ [1, 2]|sum }} "
+        "{{ 'ab'|replace('a', 'c') }} {{ {'k': 1}|tojson }} {{ lipsum(1, html=false)|length > 0 }}\n",
+    )
+    assert Renderer(path).decision_record(context()) == 'feat-3 a,b 3 cb {"k": 1} True\n'

@@ -61,11 +61,39 @@ def _refuse(what: str) -> None:
 
 
 def _size(value: Any) -> int | None:
-    return len(value) if isinstance(value, str | list | tuple) else None
+    return len(value) if isinstance(value, str | bytes | list | tuple) else None
 
 
 def _limit(value: Any) -> int:
-    return MAX_TEXT if isinstance(value, str) else MAX_ITEMS
+    return MAX_TEXT if isinstance(value, str | bytes) else MAX_ITEMS
+
+
+def weight(value: Any, budget: int = MAX_TEXT) -> int:
+    """About how many characters ``value`` prints as, counting no further than past
+    ``budget`` (a list of one long string repeated is as long as all its copies)."""
+    total = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str | bytes):
+            total += len(v)
+        elif isinstance(v, list | tuple | set | frozenset):
+            total += 2 + len(v)
+            stack.extend(v)
+        elif isinstance(v, dict):
+            total += 2 + len(v)
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        else:
+            total += 8
+        if total > budget:
+            return total
+    return total
+
+
+def check_weight(value: Any, what: str) -> None:
+    if weight(value) > MAX_TEXT:
+        _refuse(f"{what} would print more than {MAX_TEXT:,} characters")
 
 
 def check_repeat(seq: Any, times: Any) -> None:
@@ -73,15 +101,19 @@ def check_repeat(seq: Any, times: Any) -> None:
     if size is None or isinstance(times, bool) or not isinstance(times, int):
         return
     if size * max(times, 0) > _limit(seq):
-        kind, unit = ("text", "characters") if isinstance(seq, str) else ("a list", "items")
+        kind, unit = ("text", "characters") if isinstance(seq, str | bytes) else ("a list", "items")
         _refuse(f"repeating {kind} {times:,} times builds more than {_limit(seq):,} {unit}")
+    if isinstance(seq, list | tuple) and times > 1 and weight(seq) * times > MAX_TEXT:
+        _refuse(f"repeating this list {times:,} times builds more than {MAX_TEXT:,} characters")
 
 
 def check_concat(left: Any, right: Any) -> None:
     a, b = _size(left), _size(right)
     if a is not None and b is not None and a + b > _limit(left):
-        unit = "characters" if isinstance(left, str) else "items"
+        unit = "characters" if isinstance(left, str | bytes) else "items"
         _refuse(f"joining these builds more than {_limit(left):,} {unit}")
+    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+        check_weight((left, right), "joining these lists")
 
 
 def check_power(base: Any, exponent: Any) -> None:
@@ -113,7 +145,7 @@ def check_call(obj: Any, args: tuple, kwargs: dict) -> None:
     # The sandbox hands out str.format wrapped (functools.wraps keeps __wrapped__).
     owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)
     name = getattr(obj, "__name__", "")
-    if not isinstance(owner, str):
+    if not isinstance(owner, str | bytes):
         return
     if name in _PADDING:
         for a in (*args, *kwargs.values()):
@@ -121,18 +153,17 @@ def check_call(obj: Any, args: tuple, kwargs: dict) -> None:
                 bound = a * (owner.count("\t") + 1) if name == "expandtabs" else a
                 if bound > MAX_TEXT:
                     _refuse(f"str.{name}({a:,}) builds more than {MAX_TEXT:,} characters")
-    elif name in ("format", "format_map"):
+    elif name in ("format", "format_map") and isinstance(owner, str):
         check_widths(owner)
         check_arguments((*args, *kwargs.values()))
-    elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
-        old = args[0] if isinstance(args[0], str) else ""
+    elif name == "replace" and len(args) >= 2 and isinstance(args[1], str | bytes):
+        old = args[0] if isinstance(args[0], str | bytes) else ""
         hits = owner.count(old) if old else len(owner) + 1
         if len(owner) + hits * max(len(args[1]) - len(old), 0) > MAX_TEXT:
             _refuse(f"str.replace builds more than {MAX_TEXT:,} characters")
     elif name == "join" and args and isinstance(args[0], list | tuple):
         parts = args[0]
-        total = len(owner) * max(len(parts) - 1, 0) + sum(len(str(p)) for p in parts)
-        if total > MAX_TEXT:
+        if len(owner) * max(len(parts) - 1, 0) + weight(parts) > MAX_TEXT:
             _refuse(f"str.join builds more than {MAX_TEXT:,} characters")
 
 
@@ -143,9 +174,37 @@ def bounded_range(*args: int) -> range:
     return rng
 
 
+def bounded_lipsum(n: int = 5, *args: Any, **kwargs: Any) -> str:
+    from jinja2.utils import generate_lorem_ipsum
+
+    if n > 100:
+        _refuse(f"lipsum({n:,}) is more than the 100 paragraphs allowed")
+    return generate_lorem_ipsum(n, *args, **kwargs)
+
+
+def _weighed(name: str, f):
+    """A filter that refuses a value printing past the text limit before it runs."""
+
+    passes = hasattr(f, "jinja_pass_arg")  # a context or environment comes first
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        check_weight(args[1:2] if passes else args[:1], f"the {name} filter")
+        return f(*args, **kwargs)
+
+    for attr in ("jinja_pass_arg",):  # keep @pass_eval_context / @pass_context
+        if hasattr(f, attr):
+            setattr(bounded, attr, getattr(f, attr))
+    return bounded
+
+
+# Filters that print or combine a whole value.
+_WEIGHED = ("join", "tojson", "pprint", "string", "sum", "urlencode", "xmlattr")
+
+
 def bounded_filters(filters: dict) -> dict:
-    """The built-in Jinja filters that pad or repeat, with the same limits."""
+    """The built-in Jinja filters that pad, repeat or print whole values, with the same limits."""
     center, indent, fmt = filters["center"], filters["indent"], filters["format"]
+    replace = filters["replace"]
 
     def bounded_center(value: Any, width: int = 80) -> str:
         check_widths(width, "center")
@@ -162,7 +221,19 @@ def bounded_filters(filters: dict) -> dict:
         check_arguments((*args, *kwargs.values()))
         return fmt(value, *args, **kwargs)
 
-    return {"center": bounded_center, "indent": bounded_indent, "format": bounded_format}
+    def bounded_replace(eval_ctx, value: Any, old: Any, new: Any, count: Any = None) -> Any:
+        text, old, new = str(value), str(old), str(new)
+        hits = text.count(old) if old else len(text) + 1
+        if len(text) + hits * max(len(new) - len(old), 0) > MAX_TEXT:
+            _refuse(f"replace builds more than {MAX_TEXT:,} characters")
+        return replace(eval_ctx, value, old, new, count)
+
+    bounded_replace.jinja_pass_arg = replace.jinja_pass_arg  # type: ignore[attr-defined]
+    out = {name: _weighed(name, filters[name]) for name in _WEIGHED if name in filters}
+    out.update(
+        center=bounded_center, indent=bounded_indent, format=bounded_format, replace=bounded_replace
+    )
+    return out
 
 
 def sandbox_class(base):
@@ -171,10 +242,18 @@ def sandbox_class(base):
     class Bounded(base):
         intercepted_binops = frozenset({"*", "**", "+", "%"})
 
+        code_generator_class = _bounded_code_generator()
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.globals["range"] = bounded_range
+            self.globals["lipsum"] = bounded_lipsum
             self.filters.update(bounded_filters(self.filters))
+
+        def bounded_concat(self, parts: tuple) -> str:
+            """``a ~ b``: Jinja's string concatenation, within the text limit."""
+            check_weight(parts, "joining these with ~")
+            return "".join(map(str, parts))
 
         def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
             if operator == "*":
@@ -195,6 +274,21 @@ def sandbox_class(base):
 
     Bounded.__name__ = f"Bounded{base.__name__}"
     return Bounded
+
+
+def _bounded_code_generator():
+    """Jinja's code generator, compiling ``a ~ b`` into ``environment.bounded_concat``."""
+    from jinja2.compiler import CodeGenerator
+
+    class BoundedCodeGenerator(CodeGenerator):
+        def visit_Concat(self, node, frame) -> None:
+            self.write("environment.bounded_concat((")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("))")
+
+    return BoundedCodeGenerator
 
 
 def folder_loader(folder: Path, template_name: str):
