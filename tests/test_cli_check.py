@@ -287,8 +287,9 @@ def test_check_samples_prints_a_summary_per_feature(runner, sample_projects):
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "support-bot: Support chatbot with human handoff (beta)" in out
-    assert "recommended: ship_with_guardrails" in out
-    assert re.search(r"binding-promises\s+Medium -> Medium\s+M2", out)
+    assert "recommended: ship with guardrails" in out
+    assert not re.search(r"(recommended|chosen): ship_with", out)
+    assert re.search(r"binding-promises\s+Medium \(M2\) -> Medium \(M4\)", out)
     assert re.search(r"error +F09 fallback:handoff-below-60: human review", out)
     assert "10 files: 10 valid, 0 invalid" in out
     assert result.stderr == ""

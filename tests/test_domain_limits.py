@@ -96,7 +96,7 @@ def test_check_show_and_export_take_tiny_shares(build, runner, tmp_path):
         no_traceback(result)
         assert result.exit_code == 0, (args, result.output)
     (record,) = (tmp_path / "records").glob("*.md")
-    assert "people" in record.read_text(encoding="utf-8")
+    assert "fewer than 1 person" in record.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------- dates

@@ -112,15 +112,14 @@ def test_jinja_looking_text_is_printed_not_evaluated():
     assert "49" not in parse(f"| a |\n|---|\n| {cell('{{ 7*7 }}')} |\n").html
 
 
-def test_bidirectional_overrides_are_closed_within_the_field():
-    value = clean("abc \u202eevil")
-    assert value.endswith("\u202c")
-    assert clean("\u2067x").endswith("\u2069")
-    assert clean("balanced \u202bx\u202c") == "balanced \u202bx\u202c"
+def test_bidirectional_overrides_and_isolates_are_shown_not_obeyed():
+    assert clean("abc \u202eevil") == "abc <U+202E>evil"
+    assert clean("\u2067x\u2069") == "<U+2067>x<U+2069>"
+    assert "\u202e" not in inline("abc \u202eevil") and "U+202E" in inline("abc \u202eevil")
 
 
 def test_control_characters_and_newline_flavours_are_normalised():
-    assert clean("a\x00b\x1bc\r\nd\re\u2028f") == "abc\nd\ne\nf"
+    assert clean("a\x00b\x1bc\r\nd\re\u2028f") == "a\\x00b\\x1bc\nd\ne\nf"
 
 
 def test_an_empty_cell_prints_a_dash():

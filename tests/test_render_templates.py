@@ -184,3 +184,157 @@ def test_every_context_variable_is_documented():
     for section in ("record", "feature", "recommended", "totals", "review"):
         for key in record[section]:
             assert f"`{key}`" in doc, f"{section}.{key}"
+
+
+# ------------------------------------------------------- hostile templates
+
+
+def test_an_include_that_resolves_outside_the_folder_is_refused(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the secret\n", encoding="utf-8")
+    (folder / "part.md").symlink_to(secret)
+    path = write(folder, "line 1\n{% include 'part.md' %}\n")
+    with pytest.raises(TemplateProblem) as err:
+        Renderer(path).decision_record(context())
+    assert err.value.file == str(path) and err.value.line == 2
+    assert "outside the template folder" in err.value.message
+
+
+def test_an_include_through_a_symlinked_folder_or_dotdot_is_refused(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "part.md").write_text("from outside\n", encoding="utf-8")
+    (folder / "sub").symlink_to(other)
+    path = write(folder, "{% include 'sub/part.md' %}\n")
+    with pytest.raises(TemplateProblem, match="outside the template folder"):
+        Renderer(path).decision_record(context())
+
+
+def test_an_include_inside_the_folder_still_works(tmp_path):
+    (tmp_path / "real.md").write_text("included {{ feature.id }}\n", encoding="utf-8")
+    (tmp_path / "alias.md").symlink_to(tmp_path / "real.md")
+    path = write(tmp_path, "{% include 'alias.md' %}")
+    assert Renderer(path).decision_record(context()) == "included feat\n"
+
+
+def test_extending_a_file_outside_the_folder_is_refused(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (tmp_path / "base.j2").write_text("base\n", encoding="utf-8")
+    (folder / "base.j2").symlink_to(tmp_path / "base.j2")
+    path = write(folder, "{% extends 'base.j2' %}\n")
+    with pytest.raises(TemplateProblem, match="outside the template folder"):
+        Renderer(path).decision_record(context())
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "'x' * 10**10",
+        "('x' * 1000000) * 1000",
+        "[1] * 10**9",
+        "'x'.ljust(10**10)",
+        "'x'|center(10**10)",
+        "'%10000000000s' % 'x'",
+        "'{:>10000000000}'.format('x')",
+        "'{:>{}}'.format('x', 10**10)",
+        "'%*s' % (10**10, 'x')",
+        "'%*s'|format(10**10, 'x')",
+        "range(10**6)|list|length",
+        "10 ** 100000",
+    ],
+)
+def test_the_sandbox_refuses_to_build_huge_values(tmp_path, expression):
+    path = write(tmp_path, "line 1\n{{ " + expression + " }}\n")
+    with pytest.raises(TemplateProblem) as err:
+        Renderer(path).decision_record(context())
+    assert err.value.line == 2
+    assert "not allowed in a user template" in err.value.message
+
+
+def test_modest_repetition_and_ranges_still_work(tmp_path):
+    path = write(tmp_path, "{{ '-' * 40 }}{{ range(1000)|list|length }}{{ 2 ** 10 }}\n")
+    assert Renderer(path).decision_record(context()) == "-" * 40 + "10001024\n"
+
+
+def test_a_record_over_ten_megabytes_is_refused(tmp_path):
+    path = write(tmp_path, "start\n{% for i in range(20000) %}{{ 'x' * 1000 }}{% endfor %}\n")
+    with pytest.raises(TemplateProblem) as err:
+        Renderer(path).decision_record(context())
+    assert err.value.file == str(path) and err.value.line == 2
+    assert "over 10 MB" in err.value.message
+
+
+def test_a_render_past_the_time_limit_is_stopped(tmp_path, monkeypatch):
+    from aipm_workbench.render import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.3)
+    path = write(
+        tmp_path,
+        "start\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+    )
+    with pytest.raises(TemplateProblem) as err:
+        Renderer(path).decision_record(context())
+    assert err.value.file == str(path) and err.value.line == 2
+    assert "longer than 0.3 s" in err.value.message
+
+
+def test_the_time_limit_never_fires_after_a_render(tmp_path, monkeypatch):
+    import threading
+
+    from aipm_workbench.render import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.05)
+    path = write(tmp_path, "{{ feature.id }}\n")
+    assert Renderer(path).decision_record(context()) == "feat\n"
+    done = threading.Event()
+    done.wait(0.2)  # past the limit: a stray timer would raise here
+    assert sum(range(1000)) == 499500
+
+
+def test_user_text_printed_without_a_filter_is_still_shown_safely(tmp_path):
+    path = write(tmp_path, "{{ feature.name }}\n")
+    out = Renderer(path).decision_record(context("a\x1b]0;title\x07 \u202eb\nc"))
+    assert out == "a\\x1b]0;title\\x07 <U+202E>b\nc\n"
+
+
+def test_a_builtin_record_over_ten_megabytes_is_refused():
+    ctx = context()
+    ctx["feature"] = {**ctx["feature"], "description": "words " * 2_000_000}
+    with pytest.raises(TemplateProblem, match="over 10 MB"):
+        Renderer().decision_record(ctx)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% set s = 'x' * 10000000 %}{{ s ~ s }}",
+        "{% set s = 'x' * 10000000 %}{{ [s] * 100000 }}",
+        "{% set s = 'x' * 10000000 %}{{ ([s] * 2)|join }}",
+        "{% set s = 'x' * 10000000 %}{{ [s, s]|tojson }}",
+        "{% set s = 'x' * 6000000 %}{{ s|replace('x', 'yy') }}",
+        "{% set s = 'x' * 6000000 %}{% set l = [s] %}{{ l + l }}",
+        "{% set l = [range(100000)|list] * 100 %}{{ l|sum(start=[])|length }}",
+        "{{ 'x'.encode() * 10**10 }}",
+        "{{ lipsum(10**9) }}",
+    ],
+)
+def test_the_sandbox_refuses_to_combine_past_the_limit(tmp_path, body):
+    path = write(tmp_path, "line 1\n" + body + "\n")
+    with pytest.raises(TemplateProblem) as err:
+        Renderer(path).decision_record(context())
+    assert err.value.line == 2
+    assert "not allowed in a user template" in err.value.message
+
+
+def test_concatenation_and_joins_within_the_limit_still_work(tmp_path):
+    path = write(
+        tmp_path,
+        "{{ feature.id ~ '-' ~ 3 }} {{ ['a', 'b']|join(',') }} {{ [1, 2]|sum }} "
+        "{{ 'ab'|replace('a', 'c') }} {{ {'k': 1}|tojson }} {{ lipsum(1, html=false)|length > 0 }}\n",
+    )
+    assert Renderer(path).decision_record(context()) == 'feat-3 a,b 3 cb {"k": 1} True\n'

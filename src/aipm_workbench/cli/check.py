@@ -7,7 +7,26 @@ import sys
 
 import click
 
-from .main import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, fail, main, today
+from ..domain.formatting import people_value, plural, safe_text
+from .main import EXIT_FINDINGS, EXIT_INVALID, EXIT_OK, main, today
+from .main import fail as _fail
+from .text import say, say_lines
+
+# The JSON shape of a file that could not be read: the keys of a valid one, empty.
+INVALID_ITEM = {
+    "feature_id": None,
+    "priority": None,
+    "residual_priority": None,
+    "recommended_verdict": None,
+    "verdict": None,
+    "harms": [],
+    "findings": [],
+    "sensitivity": [],
+}
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> None:
+    _fail(safe_text(message), code)
 
 
 @main.command()
@@ -22,71 +41,83 @@ def check(paths: tuple[str, ...], fmt: str, strict: bool, taxonomy_file: str | N
 
     Exit codes: 0 ok, 1 error-level findings with --strict, 2 invalid files.
     """
-    from ..domain import InvalidInput, evaluate, iter_assessment_paths, read_assessment
-    from .text import describe
+    from ..domain import iter_assessment_paths
 
     taxonomy = _taxonomy(taxonomy_file)
     files = list(iter_assessment_paths(paths))
     if not files:
         fail(f"no assessment files (.toml or .json) found in {', '.join(paths)}")
-    ref = today()
-    results = []
-    invalid = errors = warnings = 0
-    for path in files:
-        try:
-            assessment = read_assessment(path, taxonomy)
-        except InvalidInput as exc:
-            invalid += 1
-            for line in exc.lines():
-                click.echo(line, err=True)
-            results.append((str(path), None, exc.problems))
-            continue
-        ev = evaluate(assessment, ref)
-        errors += ev.errors
-        warnings += ev.warnings
-        results.append((str(path), ev, []))
-
+    results, invalid, errors = _check_all(files, taxonomy, today())
     if fmt == "json":
-        out = []
-        for path, ev, problems in results:
-            item = {"file": path, "valid": ev is not None, "problems": problems}
-            if ev is None:
-                item.update(
-                    {
-                        "feature_id": None,
-                        "priority": None,
-                        "residual_priority": None,
-                        "recommended_verdict": None,
-                        "verdict": None,
-                        "harms": [],
-                        "findings": [],
-                        "sensitivity": [],
-                    }
-                )
-            else:
-                item.update(ev.as_dict())
-            out.append(item)
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        _print_json(results)
     else:
-        for path, ev, _ in results:
-            if ev is None:
-                click.echo(f"{path}: INVALID (problems listed on stderr)\n")
-                continue
-            click.echo(path)
-            for line in describe(ev):
-                click.echo("  " + line)
-            click.echo()
-        valid = len(results) - invalid
-        click.echo(
-            f"{len(results)} file{'s' if len(results) != 1 else ''}: {valid} valid, "
-            f"{invalid} invalid; {errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}"
-        )
+        _print_text(results, invalid)
     if invalid:
         sys.exit(EXIT_INVALID)
     if strict and errors:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _check_all(files, taxonomy, ref):
+    """(path, evaluation or None, problems) per file, the invalid count, the error count."""
+    from ..domain import InvalidInput, evaluate, read_assessment
+
+    results = []
+    invalid = errors = 0
+    for path in files:
+        try:
+            assessment = read_assessment(path, taxonomy)
+        except InvalidInput as exc:
+            invalid += 1
+            say_lines(exc.lines(), err=True)
+            results.append((str(path), None, exc.problems))
+            continue
+        ev = evaluate(assessment, ref)
+        errors += ev.errors
+        results.append((str(path), ev, []))
+    return results, invalid, errors
+
+
+def _people_rounded(item: dict) -> dict:
+    """People harmed to 3 significant digits, at most 3 decimals (ranking used the exact ones)."""
+    for key in ("harmed_low", "harmed_high"):
+        if key in item:
+            item[key] = people_value(item[key])
+    for harm in item.get("harms", []):
+        _people_rounded(harm)
+    return item
+
+
+def _print_json(results) -> None:
+    from ..render.cells import json_text
+
+    out = []
+    for path, ev, problems in results:
+        item = {"file": path, "valid": ev is not None, "problems": problems}
+        item.update(INVALID_ITEM if ev is None else _people_rounded(ev.as_dict()))
+        out.append(item)
+    click.echo(json_text(out))
+
+
+def _print_text(results, invalid: int) -> None:
+    from .text import describe
+
+    errors = sum(ev.errors for _, ev, _ in results if ev is not None)
+    warnings = sum(ev.warnings for _, ev, _ in results if ev is not None)
+    for path, ev, _ in results:
+        if ev is None:
+            say(f"{path}: INVALID (problems listed on stderr)")
+            say()
+            continue
+        say(path)
+        say_lines(describe(ev), indent="  ")
+        say()
+    valid = len(results) - invalid
+    say(
+        f"{plural(len(results), 'file')}: {valid} valid, {invalid} invalid; "
+        f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    )
 
 
 def _taxonomy(path: str | None):
@@ -97,8 +128,7 @@ def _taxonomy(path: str | None):
     try:
         return load_taxonomy(path)
     except InvalidInput as exc:
-        for line in exc.lines():
-            click.echo(line, err=True)
+        say_lines(exc.lines(), err=True)
         sys.exit(EXIT_INVALID)
 
 
@@ -111,14 +141,18 @@ def taxonomy(fmt: str, taxonomy_file: str | None) -> None:
     """List the harm taxonomy: families, types, guiding questions and examples."""
     tax = _taxonomy(taxonomy_file)
     if fmt == "json":
-        click.echo(json.dumps(tax.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        from ..render.cells import json_text
+
+        click.echo(json_text(tax.model_dump(mode="json")))
         return
-    click.echo(f"{tax.name} ({tax.ref})")
+    say(f"{tax.name} ({tax.ref})")
     for fam in tax.families:
-        click.echo(f"\n{fam.label.upper()}  {fam.description}")
+        say()
+        say(f"{fam.label.upper()}  {fam.description}")
         for t in tax.types_in(fam.id):
             mit = f"  [MIT {t.mit_cause}]" if t.mit_cause else ""
-            click.echo(f"\n  {t.id}: {t.label}{mit}")
+            say()
+            say(f"  {t.id}: {t.label}{mit}")
             click.echo(_wrap(t.description, "    "))
             for q in t.questions:
                 click.echo(_wrap(q, "      - ", "        "))
@@ -130,7 +164,10 @@ def _wrap(text: str, first: str, rest: str | None = None) -> str:
     import textwrap
 
     return textwrap.fill(
-        text, width=88, initial_indent=first, subsequent_indent=rest if rest is not None else first
+        safe_text(text),
+        width=88,
+        initial_indent=first,
+        subsequent_indent=rest if rest is not None else first,
     )
 
 

@@ -81,6 +81,7 @@ def export(
     3 database unavailable.
     """
     _check_usage(ids, all_features, portfolio, fmt, template, revision, history)
+    from ..domain.formatting import safe_text
     from ..render import TemplateProblem
     from ..services import records
     from ..storage import Store, StoreError
@@ -121,16 +122,16 @@ def export(
                 )
             what = "decision record"
     except TemplateProblem as exc:
-        fail(f"{exc} (nothing was written)")
+        fail(safe_text(f"{exc} (nothing was written)"))
     except records.ExportError as exc:
-        fail(str(exc))
+        fail(safe_text(exc))
     except StoreError as exc:
-        fail(str(exc), EXIT_DB)
+        fail(safe_text(exc), EXIT_DB)
     for p in written:
-        click.echo(str(p))
+        click.echo(safe_text(p))
     n = len(written)
     plural = what if n == 1 else what.replace("record", "records").replace("file", "files")
-    click.echo(f"wrote {n} {plural} to {out_dir}", err=True)
+    click.echo(safe_text(f"wrote {n} {plural} to {out_dir}"), err=True)
 
 
 def _check_usage(

@@ -11,7 +11,6 @@ import csv
 import difflib
 import gc
 import io
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,11 +19,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .main import EXIT_DB, Context, fail, main, today
+from ..domain.formatting import people_value, plural, safe_text, tier_label, verdict_label
+from ..domain.vocab import Stage, Verdict
+from .main import EXIT_DB, EXIT_INVALID, Context, main, today
+from .main import fail as _fail
+from .text import say, say_lines
 
 if TYPE_CHECKING:
     from ..storage import PortfolioRow, Store
 
+# The largest --limit: more than any portfolio holds, small enough for the database.
+MAX_LIMIT = 1_000_000_000
+UNDECIDED = verdict_label(None)
 # Inputs of at least this many files show a progress bar (when stderr is a terminal).
 PROGRESS_FROM = 200
 # history shows at most this many changes per revision; `diff` shows them all.
@@ -61,6 +67,11 @@ BY_TEXT = {
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def fail(message: str, code: int = EXIT_INVALID) -> None:
+    """Exit with ``message`` on stderr, made safe (it may quote ids and paths)."""
+    _fail(safe_text(message), code)
 
 
 def _store(path: Path) -> Store:
@@ -112,14 +123,6 @@ def _known_feature(store: Store, feature_id: str) -> None:
         else "; `aipm-workbench rank` lists the features"
     )
     fail(f"no feature {feature_id!r} in {store.path}{hint}")
-
-
-def _tier(name: str | None) -> str:
-    return name.capitalize() if name else "-"
-
-
-def _verdict(value: str | None) -> str:
-    return value.replace("_", " ") if value else "undecided"
 
 
 @contextmanager
@@ -236,23 +239,21 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
             seen[fid] = path
             prepared.append(item)
     if problems:
-        for line in problems:
-            click.echo(line, err=True)
+        say_lines(problems, err=True)
         fail(
-            f"{invalid} of {len(files)} file{'s' if len(files) != 1 else ''} "
+            f"{invalid} of {plural(len(files), 'file')} "
             f"{'is' if invalid == 1 else 'are'} invalid: nothing was imported"
         )
     with _database():
         report = store.import_prepared(prepared, dry_run=dry_run)
     n, new, same = len(files), len(report.created), len(report.unchanged)
-    revisions = f"{new} new revision{'s' if new != 1 else ''}"
     if dry_run:
-        click.echo(
-            f"{n} checked (dry run, nothing written): {new} would be new "
-            f"revision{'s' if new != 1 else ''}, {same} unchanged"
+        say(
+            f"{n} checked (dry run, nothing written): {new} would be "
+            f"{plural(new, 'new revision').split(' ', 1)[1]}, {same} unchanged"
         )
     else:
-        click.echo(f"{n} imported: {revisions}, {same} unchanged")
+        say(f"{n} imported: {plural(new, 'new revision')}, {same} unchanged")
 
 
 # ------------------------------------------------------------------- rank
@@ -268,15 +269,20 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
 )
 @click.option(
     "--stage",
-    type=click.Choice(["concept", "prototype", "beta", "launched", "retired"]),
+    type=click.Choice([s.value for s in Stage]),
     help="Only features at this stage.",
 )
 @click.option(
     "--verdict",
-    type=click.Choice(["ship", "ship_with_guardrails", "hold", "kill", "undecided"]),
+    type=click.Choice([v.value for v in Verdict] + [UNDECIDED]),
     help="Only features with this chosen verdict.",
 )
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show the first N.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=MAX_LIMIT),
+    metavar="N",
+    help="Show the first N.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -304,53 +310,70 @@ def rank(
     store = _store(_db_path(ctx))
     with _database():
         rows = store.rank(by=by, stage=stage, verdict=verdict, limit=limit, today=ref)
-        filtered = stage is not None or verdict is not None
-        total = (
-            len(rows)
-            if limit is None or len(rows) < limit
-            else store.count(stage=stage, verdict=verdict)
-        )
-        if not rows and not filtered:
-            if fmt in ("json",):
-                click.echo("[]")
-            elif fmt == "csv":
-                click.echo(",".join(JSON_FIELDS))
-            click.echo(
-                f"no features in {store.path}: import assessment files with "
-                "`aipm-workbench import PATH`",
-                err=True,
-            )
-            return
+        if rows and (limit is None or len(rows) < limit):
+            total = len(rows)
+        else:
+            total = store.count(stage=stage, verdict=verdict)
+        everything = store.count() if not rows else total
+    if not rows:
+        _no_rows(fmt, store.path, stage, verdict, everything)
+        return
     if fmt == "json":
-        click.echo(json.dumps([_json_row(r) for r in rows], indent=2, ensure_ascii=False))
+        from ..render.cells import json_text
+
+        click.echo(json_text([_json_row(r) for r in rows]))
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(JSON_FIELDS)
-        for r in rows:
-            writer.writerow([_csv_value(v) for v in _json_row(r).values()])
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(_csv(rows), nl=False)
     elif fmt == "md":
         click.echo(_markdown(rows), nl=False)
     else:
         click.echo(_table(rows, _terminal_width()), nl=False)
-        what = "feature" if total == 1 else "features"
-        shown = f"{len(rows)} of {total:,} {what}" if len(rows) < total else f"{total:,} {what}"
+        shown = plural(total, "feature")
+        shown = f"{len(rows)} of {shown}" if len(rows) < total else shown
         overdue = sum(1 for r in rows if r.overdue)
-        tail = f"; {overdue} overdue review{'s' if overdue != 1 else ''}" if overdue else ""
-        click.echo(f"{shown}, ranked by {BY_TEXT[by]}{tail} (as of {ref})")
+        tail = f"; {plural(overdue, 'overdue review')}" if overdue else ""
+        say(f"{shown}, ranked by {BY_TEXT[by]}{tail} (as of {ref})")
 
 
-def _csv_value(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def _no_rows(fmt: str, path: Path, stage: str | None, verdict: str | None, everything: int):
+    """An empty ranking: the format's empty document, and a line saying why."""
+    if fmt == "json":
+        click.echo("[]")
+    elif fmt == "csv":
+        click.echo(",".join(JSON_FIELDS))
+    elif fmt == "md":
+        click.echo(_markdown([]), nl=False)
+    if not everything:
+        why = f"no features in {path}: import assessment files with `aipm-workbench import PATH`"
+    else:
+        wanted = [
+            f"at stage {stage}" if stage else "",
+            f"with verdict {verdict}" if verdict else "",
+        ]
+        why = (
+            f"no feature {' and '.join(w for w in wanted if w)}: "
+            f"{plural(everything, 'feature')} in all; leave out the filter to see them"
+        )
+    say(why, err=True)
+
+
+def _csv(rows: list[PortfolioRow]) -> str:
+    """The ranked rows as CSV: people harmed rounded, text safe, never a formula."""
+    from ..render.cells import csv_cell
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(JSON_FIELDS)
+    for r in rows:
+        writer.writerow([csv_cell(v) for v in _json_row(r).values()])
+    return buf.getvalue()
 
 
 def _json_row(r: PortfolioRow) -> dict:
+    """A row for machines: exact text, people harmed to 3 significant digits."""
     data = {k: getattr(r, k) for k in JSON_FIELDS}
+    data["harmed_low"] = people_value(r.harmed_low)
+    data["harmed_high"] = people_value(r.harmed_high)
     data["review_by"] = r.review_by.isoformat() if r.review_by else None
     return data
 
@@ -365,18 +388,19 @@ def _cells(r: PortfolioRow) -> list[str]:
     review = "-"
     if r.review_by is not None:
         review = r.review_by.isoformat() + (" OVERDUE" if r.overdue else "")
-    name = r.name if len(r.name) <= 34 else r.name[:31] + "..."
+    name = safe_text(r.name)
+    name = name if len(name) <= 34 else name[:31] + "..."
     return [
         str(r.rank),
-        r.id,
+        safe_text(r.id),
         name,
         r.stage,
-        _tier(r.residual_priority),
-        _tier(r.inherent_priority),
+        tier_label(r.residual_priority),
+        tier_label(r.inherent_priority),
         "-" if r.residual_max_rpn is None else str(r.residual_max_rpn),
         _people(r),
-        _verdict(r.recommended_verdict),
-        _verdict(r.verdict),
+        verdict_label(r.recommended_verdict),
+        verdict_label(r.verdict),
         str(r.errors),
         str(r.warnings),
         review,
@@ -408,7 +432,7 @@ DROPPABLE = ("NAME", "INHERENT", "STAGE")
 def _table(rows: list[PortfolioRow], width: int | None = None) -> str:
     """An aligned table; when ``width`` is given, the least needed columns make room."""
     cells = [_cells(r) for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(HEADERS)]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(HEADERS)]
     keep = list(range(len(HEADERS)))
     for name in DROPPABLE:
         if width is None or sum(widths[i] + 2 for i in keep) - 2 <= width:
@@ -443,15 +467,15 @@ def _terminal_width() -> int | None:
 
 
 def _markdown(rows: list[PortfolioRow]) -> str:
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|")
+    """A GitHub table: every cell escaped (pipes, HTML, newlines as ``<br>``), one row each."""
+    from ..render.markdown import cell
 
     out = "| " + " | ".join(HEADERS) + " |\n"
     out += "|" + "|".join("---:" if i in RIGHT else "---" for i in range(len(HEADERS))) + "|\n"
     for r in rows:
-        cells = _cells(r)
-        cells[2] = r.name
-        out += "| " + " | ".join(esc(c) for c in cells) + " |\n"
+        cells = _cells(r)  # the values are the workbench's own words and numbers...
+        cells[1], cells[2] = cell(r.id), cell(r.name)  # ...except the id and the name
+        out += "| " + " | ".join(cells) + " |\n"
     return out
 
 
@@ -492,17 +516,16 @@ def show(ctx: click.Context, feature_id: str, revision: int | None, fmt: str) ->
             )
             return
         latest = store.latest(feature_id) if fmt == "text" and revision is not None else stored
-    if fmt == "json":
-        click.echo(dump_json(stored.assessment), nl=False)
-        return
-    if fmt == "toml":
-        click.echo(dump_toml(stored.assessment), nl=False)
+    if fmt in ("json", "toml"):
+        from ..render.cells import escape_raw
+
+        dump = dump_json if fmt == "json" else dump_toml
+        click.echo(escape_raw(dump(stored.assessment)), nl=False)
         return
     info = stored.info
     saved = info.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    click.echo(f"revision {info.number} of {latest.info.number}, saved {saved}")
-    for line in describe(evaluate(stored.assessment, ref)):
-        click.echo(line)
+    say(f"revision {info.number} of {latest.info.number}, saved {saved}")
+    say_lines(describe(evaluate(stored.assessment, ref)))
 
 
 # ---------------------------------------------------------------- history
@@ -521,21 +544,20 @@ def history(ctx: click.Context, feature_id: str) -> None:
         infos = store.revisions(feature_id)
         if not infos:
             _known_feature(store, feature_id)
-    click.echo(f"{feature_id}: {len(infos)} revision{'s' if len(infos) != 1 else ''}")
+    say(f"{feature_id}: {plural(len(infos), 'revision')}")
     for info in infos:
         saved = info.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
         decided = f", decided {info.decided_on}" if info.decided_on else ""
-        click.echo(
-            f"r{info.number}  {saved}  verdict {_verdict(info.verdict)}{decided} "
-            f"(recommended {_verdict(info.recommended)})"
+        say(
+            f"r{info.number}  {saved}  verdict {verdict_label(info.verdict)}{decided} "
+            f"(recommended {verdict_label(info.recommended)})"
         )
         if info.note:
-            click.echo(f"    note: {info.note}")
-        for line in info.changes[:HISTORY_CHANGES]:
-            click.echo(f"    {line}")
+            say(f"    note: {info.note}")
+        say_lines(info.changes[:HISTORY_CHANGES], indent="    ")
         more = len(info.changes) - HISTORY_CHANGES
         if more > 0:
-            click.echo(
+            say(
                 f"    ... and {more} more: aipm-workbench diff {feature_id} "
                 f"{info.number - 1} {info.number}"
             )
@@ -577,12 +599,11 @@ def diff(ctx: click.Context, feature_id: str, a: int | None, b: int | None) -> N
         old = store.revision(feature_id, a)
         new = store.revision(feature_id, b)
     assert old is not None and new is not None
-    click.echo(f"{feature_id}: revision {a} -> revision {b}")
+    say(f"{feature_id}: revision {a} -> revision {b}")
     lines = diff_assessments(old.assessment, new.assessment)
     if not lines:
-        click.echo("  no differences")
-    for line in lines:
-        click.echo(f"  {line}")
+        say("  no differences")
+    say_lines(lines, indent="  ")
 
 
 # ------------------------------------------------------------------- demo
@@ -629,8 +650,7 @@ def demo(ctx: click.Context, demo_db: str | None) -> None:
     try:
         items = [(str(p), read_assessment(p)) for p in files]
     except InvalidInput as exc:  # a broken installation, not the user's input
-        for line in exc.lines():
-            click.echo(line, err=True)
+        say_lines(exc.lines(), err=True)
         fail("a sample project is invalid: reinstall aipm-workbench")
         return
     store = _store(path)
@@ -646,10 +666,7 @@ def demo(ctx: click.Context, demo_db: str | None) -> None:
             p.unlink(missing_ok=True)
         store.set_meta(DEMO_MARK, "sample_projects")
         report = store.import_assessments(items, note="demo: sample projects")
-    click.echo(
-        f"demo: loaded {len(report.created)} sample assessments into {path}",
-        err=True,
-    )
+    say(f"demo: loaded {len(report.created)} sample assessments into {path}", err=True)
     if obj is not None:
         obj.db_option = str(path)
     open_app = main.commands.get("open")

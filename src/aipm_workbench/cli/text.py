@@ -1,58 +1,100 @@
-"""Human-readable text for the terminal, shared by commands."""
+"""Human-readable text for the terminal, shared by commands.
+
+Everything a command prints goes through :func:`say`, so text from files and
+the file system (names, statements, notes, paths) can never act on the
+terminal: control characters and bidi overrides are shown as ``\\x1b`` and
+``<U+202E>``, and a newline inside a value is shown as ``\\n`` instead of
+starting a line of its own.
+"""
 
 from __future__ import annotations
 
-from ..domain import Evaluation
-from ..domain.formatting import people_range
+from typing import TYPE_CHECKING
+
+import click
+
+from ..domain.formatting import (
+    people_words,
+    plural,
+    safe_text,
+    tier_label,
+    verdict_label,
+)
+from ..render.words import sensitivity_text as _sensitivity
+
+if TYPE_CHECKING:
+    from ..domain import Evaluation
 
 
-def tier_label(t) -> str:
-    return t.label if t is not None else "-"
+def say(text: object = "", *, err: bool = False) -> None:
+    """Print one line, made safe: nothing in it can act on the terminal."""
+    click.echo(safe_text(text), err=err)
+
+
+def say_lines(lines, *, err: bool = False, indent: str = "") -> None:
+    for line in lines:
+        say(indent + line, err=err)
+
+
+def harmed_text(low: float | None, high: float | None) -> str:
+    """``11.2-490 people harmed``; ``fewer than 1 person harmed``."""
+    return f"{people_words(low, high)} harmed"
+
+
+def sensitivity_text(s) -> str:
+    """A :class:`~aipm_workbench.domain.SensitivityChange` in words."""
+    return _sensitivity(s.harm_id, s.rating, s.residual, s.old, s.new, s.verdict)
+
+
+def _priority_line(ev: Evaluation) -> str:
+    if not ev.harms:
+        return "priority: - (no harms recorded)"
+    line = (
+        f"priority: {tier_label(ev.residual_priority)} residual, "
+        f"{tier_label(ev.priority)} inherent; max rpn {ev.residual_max_rpn} "
+        f"(inherent {ev.max_rpn})"
+    )
+    if ev.harmed_high is not None:
+        line += f"; {harmed_text(ev.harmed_low, ev.harmed_high)}"
+    return line
+
+
+def _harm_lines(ev: Evaluation) -> list[str]:
+    """One line per harm: the inherent tier and its rule, then the residual tier and its rule."""
+    width = max(len(h.id) for h in ev.harms)
+    inherent = [f"{h.inherent.tier.label} ({h.inherent.rule.id})" for h in ev.harms]
+    left = max(len(t) for t in inherent)
+    lines = ["harms:"]
+    for h, before in zip(ev.harms, inherent, strict=True):
+        after = f"{h.residual.tier.label} ({h.residual.rule.id})"
+        people = ""
+        if h.exposure:
+            people = f"  {harmed_text(h.exposure.harmed_low, h.exposure.harmed_high)}"
+        lines.append(
+            f"  {h.id:<{width}}  {before:>{left}} -> {after:<13} "
+            f"rpn {h.rpn}->{h.residual_rpn}{people}"
+        )
+    return lines
 
 
 def describe(ev: Evaluation) -> list[str]:
-    """A per-feature summary: tiers, verdicts, harms, findings, sensitivity."""
+    """A per-feature summary: tiers, verdicts, harms, findings, sensitivity; every line safe."""
     a = ev.assessment
     f = a.feature
-    lines = [f"{f.id}: {f.name} ({f.stage.value})"]
-    if ev.harms:
-        lines.append(
-            f"priority: {tier_label(ev.residual_priority)} residual, "
-            f"{tier_label(ev.priority)} inherent; max rpn {ev.residual_max_rpn} "
-            f"(inherent {ev.max_rpn})"
-            + (
-                f"; up to {people_range(ev.harmed_low, ev.harmed_high)} people harmed"
-                if ev.harmed_high is not None
-                else ""
-            )
-        )
-    else:
-        lines.append("priority: - (no harms recorded)")
-    lines.append(f"recommended: {ev.recommended.value} ({ev.recommended_reason})")
+    lines = [f"{f.id}: {f.name} ({f.stage.value})", _priority_line(ev)]
+    lines.append(f"recommended: {verdict_label(ev.recommended)} ({ev.recommended_reason})")
     d = a.decision
     if d is None:
-        lines.append("chosen: undecided")
+        lines.append(f"chosen: {verdict_label(None)}")
     else:
         review = f", review by {ev.review_by}" + (" OVERDUE" if ev.overdue else "")
-        lines.append(f"chosen: {d.verdict.value} ({d.status.value} {d.decided_on}{review})")
-    if ev.harms:
-        lines.append("harms:")
-        width = max(len(h.id) for h in ev.harms)
-        for h in ev.harms:
-            people = (
-                f"  people {people_range(h.exposure.harmed_low, h.exposure.harmed_high)}"
-                if h.exposure
-                else ""
-            )
-            lines.append(
-                f"  {h.id:<{width}}  {h.inherent.tier.label:>8} -> {h.residual.tier.label:<8} "
-                f"{h.inherent.rule.id:<3} rpn {h.rpn}->{h.residual_rpn}{people}"
-            )
-    if ev.findings:
         lines.append(
-            f"findings: {ev.errors} error{'s' if ev.errors != 1 else ''}, "
-            f"{ev.warnings} warning{'s' if ev.warnings != 1 else ''}"
+            f"chosen: {verdict_label(d.verdict)} ({d.status.value} {d.decided_on}{review})"
         )
+    if ev.harms:
+        lines += _harm_lines(ev)
+    if ev.findings:
+        lines.append(f"findings: {plural(ev.errors, 'error')}, {plural(ev.warnings, 'warning')}")
         for fi in ev.findings:
             lines.append(f"  {fi.level.value:<7} {fi.code} {fi.about}: {fi.message}")
     else:
@@ -60,5 +102,5 @@ def describe(ev: Evaluation) -> list[str]:
     if ev.sensitivity:
         lines.append("what would change the verdict:")
         for s in ev.sensitivity:
-            lines.append(f"  {s.text}")
-    return lines
+            lines.append(f"  {sensitivity_text(s)}")
+    return [safe_text(line) for line in lines]

@@ -15,12 +15,12 @@ too.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from .formatting import times
 from .vocab import FallbackKind, HypothesisStatus, MetricKind, Tier, Verdict
 
 if TYPE_CHECKING:
@@ -156,13 +156,6 @@ def f05_warning_claims_to_undo_irreversible(ev: Evaluation) -> Iterator[Finding]
             )
 
 
-def _times(spread: float) -> str:
-    """``1,000`` for a spread; a power of ten when it is too large to write out."""
-    if math.isfinite(spread) and spread < 1e15:
-        return f"{spread:,.0f}"
-    return f"more than 10^{min(int(math.log10(spread)), 999) if math.isfinite(spread) else 308}"
-
-
 def f06_exposure_spread(ev: Evaluation) -> Iterator[Finding]:
     """F06 (DOMAIN.md 7, warning): an exposure estimate spans more than 100x."""
     for h in ev.harms:
@@ -171,7 +164,7 @@ def f06_exposure_spread(ev: Evaluation) -> Iterator[Finding]:
                 "F06",
                 W,
                 f"harm:{h.id}",
-                f"the exposure estimate of harm {h.id} spans {_times(h.exposure.factor_spread)}x "
+                f"the exposure estimate of harm {h.id} spans {times(h.exposure.factor_spread)}x "
                 "between its low and high bounds: gather evidence to narrow the factor ranges",
                 Step.exposure,
             )

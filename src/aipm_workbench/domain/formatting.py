@@ -77,14 +77,23 @@ def people_range(low: float | None, high: float | None) -> str:
     return f"{people(low)}-{people(high)}"
 
 
-def people_words(n: float | None) -> str:
-    """People harmed in words: ``fewer than 1 person``, ``1 person``, ``12.9 people``."""
-    if n is None:
-        return "unknown"
-    if n < 1:
+def people_words(low: float | None, high: float | None = None) -> str | None:
+    """People harmed in words: ``fewer than 1 person``, ``1 person``, ``12.9 people``,
+    ``11.2-490 people`` for a range (``low``, ``high``); None when there is no figure."""
+    high = low if high is None else high
+    if high is None:
+        return None
+    if high < 1:
         return "fewer than 1 person"
-    text = people(n)
+    text = people_range(low, high) if low is not None else people(high)
     return f"{text} person" if text == "1" else f"{text} people"
+
+
+def times(x: float) -> str:
+    """A ratio: ``1,000``; a power of ten when it is too large to write out."""
+    if math.isfinite(x) and x < 1e15:
+        return f"{x:,.0f}"
+    return f"more than 10^{min(int(math.log10(x)), 999) if math.isfinite(x) else 308}"
 
 
 def share(x: float) -> str:

@@ -18,13 +18,29 @@ from functools import cache
 from typing import Any, Protocol
 
 from ..domain import SCALES, Evaluation, Level, Tier, builtin_taxonomy, rules
-from ..domain.formatting import count, people, people_range, share
+from ..domain.evaluation import REVIEW_DAYS
+from ..domain.formatting import (
+    count,
+    people,
+    people_range,
+    people_words,
+    percent,
+    plural,
+    share,
+    tier_label,
+    times,
+    verdict_label,
+)
+from ..domain.vocab import DecisionStatus, FallbackKind, HypothesisStatus, Verdict
 from .markdown import join_names
+from .words import sensitivity_text as _sensitivity
 
-TIER_ORDER = ("critical", "high", "medium", "low")
+TIER_ORDER = tuple(t.name for t in sorted(Tier, reverse=True))  # critical first
 _NAME = {t: t.name for t in Tier}
 _LABEL = {t: t.label for t in Tier}
-VERDICTS = ("ship", "ship_with_guardrails", "hold", "kill")
+VERDICTS = tuple(v.value for v in Verdict)
+UNDECIDED = verdict_label(None)
+NO_TIER = "none"  # the by-tier key of features without harms
 
 
 class RevisionLike(Protocol):
@@ -42,27 +58,8 @@ def record_id(feature_id: str, revision: int | None) -> str:
     return feature_id if revision is None else f"{feature_id}-r{revision}"
 
 
-def verdict_label(v: Any) -> str:
-    if v is None:
-        return "undecided"
-    return str(getattr(v, "value", v)).replace("_", " ")
-
-
-def _tier_label(t: Tier | str | None) -> str:
-    if t is None:
-        return "-"
-    if isinstance(t, Tier):
-        return t.label
-    return str(t).capitalize()
-
-
-def _percent(x: float) -> str:
-    s = f"{x * 100:.2f}".rstrip("0").rstrip(".")
-    return f"{s}%"
-
-
 def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return plural(n, "day")
 
 
 def _ratings(values: Sequence[int]) -> dict:
@@ -94,10 +91,67 @@ def record_context(
     feature's newest revision number, to say when a newer one is still undecided.
     """
     a = ev.assessment
-    f = a.feature
     today = ev.today
-    number = revision.number if revision is not None else None
     decision = a.decision
+    labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
+    harms = [_harm(ev, h, labels) for h in ev.harms]
+    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
+    rules_fired = [
+        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
+    ]
+    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
+    sensitivity = [
+        {
+            **s.as_dict(),
+            "text": _sensitivity(s.harm_id, s.rating, s.residual, s.old, s.new, s.verdict),
+        }
+        for s in ev.sensitivity
+    ]
+    fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
+    findings = sorted(
+        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
+    )
+    return {
+        "record": _record(ev, revision, decided, latest_revision),
+        "today": today,
+        "feature": _feature(ev),
+        "decision": _decision(ev),
+        "recommended": {
+            "verdict": ev.recommended.value,
+            "label": verdict_label(ev.recommended),
+            "reason": ev.recommended_reason,
+        },
+        "overridden": ev.overridden,
+        "totals": _totals(ev),
+        "harms": harms,
+        "rules_fired": rules_fired,
+        "exposures": [h for h in harms if h["exposure"] is not None],
+        "fallbacks": fallbacks,
+        "user_messages": [fb for fb in fallbacks if fb["user_message"]],
+        "uncovered": [h for h in harms if not h["covered_by"]],
+        "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
+        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
+        "hypotheses": [_hypothesis(hyp, today) for hyp in a.hypotheses],
+        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
+        "findings": findings,
+        "sensitivity": sensitivity,
+        "sensitivity_better": [s for s in sensitivity if s["direction"] == "better"],
+        "sensitivity_worse": [s for s in sensitivity if s["direction"] == "worse"],
+        "review": _review(ev),
+        "scales": _scales(),
+    }
+
+
+def _record(
+    ev: Evaluation,
+    revision: RevisionLike | None,
+    decided: Iterable[RevisionLike],
+    latest_revision: int | None,
+) -> dict:
+    """The record's own facts: its number, status, date and place among the decisions."""
+    f = ev.assessment.feature
+    decision = ev.assessment.decision
+    number = revision.number if revision is not None else None
     decided_numbers = sorted({r.number for r in decided})
 
     supersedes = superseded_by = None
@@ -116,9 +170,9 @@ def record_context(
         newer_undecided = latest_revision
 
     if decision is None:
-        status = "proposed"
+        status = DecisionStatus.proposed.value
     elif superseded_by is not None:
-        status = "superseded"
+        status = DecisionStatus.superseded.value
     else:
         status = decision.status.value
 
@@ -127,107 +181,75 @@ def record_context(
     elif revision is not None and revision.saved_at is not None:
         date = revision.saved_at.date()
     else:
-        date = today
-
-    labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
-    harms = [_harm(ev, h, labels) for h in ev.harms]
-    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
-    rules_fired = [
-        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
-    ]
-    worst = ev.worst_harm
-    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
-    sensitivity = [s.as_dict() for s in ev.sensitivity]
-    fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
-    findings = sorted(
-        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
-    )
-
+        date = ev.today
     return {
-        "record": {
-            "id": record_id(f.id, number),
-            "title": f"ADR {record_id(f.id, number)}",
-            "status": status,
-            "date": date,
-            "revision": number,
-            "saved_at": revision.saved_at if revision is not None else None,
-            "changes": list(revision.changes) if revision is not None else [],
-            "supersedes": record_id(f.id, supersedes) if supersedes is not None else None,
-            "superseded_by": (
-                record_id(f.id, superseded_by) if superseded_by is not None else None
-            ),
-            "supersedes_revision": supersedes,
-            "superseded_by_revision": superseded_by,
-            "newer_undecided_revision": newer_undecided,
-            "decided_revisions": decided_numbers,
-        },
-        "today": today,
-        "feature": {
-            "id": f.id,
-            "name": f.name,
-            "owner": f.owner,
-            "stage": f.stage.value,
-            "description": f.description,
-            "population": f.population,
-            "population_unit": f.population_unit,
-            "population_text": (
-                f"{count(f.population)} {f.population_unit}" if f.population is not None else None
-            ),
-            "taxonomy": a.taxonomy,
-        },
-        "decision": _decision(ev),
-        "recommended": {
-            "verdict": ev.recommended.value,
-            "label": verdict_label(ev.recommended),
-            "reason": ev.recommended_reason,
-        },
-        "overridden": ev.overridden,
-        "totals": {
-            "harms": len(ev.harms),
-            "priority": ev.priority.name if ev.priority else None,
-            "priority_label": _tier_label(ev.priority),
-            "residual_priority": ev.residual_priority.name if ev.residual_priority else None,
-            "residual_priority_label": _tier_label(ev.residual_priority),
-            "max_rpn": ev.max_rpn,
-            "residual_max_rpn": ev.residual_max_rpn,
-            "worst_harm": worst.id if worst else None,
-            "harmed_low": ev.harmed_low,
-            "harmed_high": ev.harmed_high,
-            "harmed_text": (
-                people_range(ev.harmed_low, ev.harmed_high) if ev.harmed_high is not None else None
-            ),
-            "harmed_high_text": people(ev.harmed_high) if ev.harmed_high is not None else None,
-            "errors": ev.errors,
-            "warnings": ev.warnings,
-        },
-        "harms": harms,
-        "rules_fired": rules_fired,
-        "exposures": [h for h in harms if h["exposure"] is not None],
-        "fallbacks": fallbacks,
-        "user_messages": [fb for fb in fallbacks if fb["user_message"]],
-        "uncovered": [h for h in harms if not h["covered_by"]],
-        "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
-        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
-        "hypotheses": [
-            {
-                "id": hyp.id,
-                "statement": hyp.statement,
-                "falsified_if": hyp.falsified_if,
-                "check_by": hyp.check_by,
-                "status": hyp.status.value,
-                "check_overdue": bool(
-                    hyp.status.value == "open" and hyp.check_by and hyp.check_by < today
-                ),
-            }
-            for hyp in a.hypotheses
-        ],
-        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
-        "findings": findings,
-        "sensitivity": sensitivity,
-        "sensitivity_better": [s for s in sensitivity if s["direction"] == "better"],
-        "sensitivity_worse": [s for s in sensitivity if s["direction"] == "worse"],
-        "review": _review(ev),
-        "scales": _scales(),
+        "id": record_id(f.id, number),
+        "title": f"ADR {record_id(f.id, number)}",
+        "status": status,
+        "date": date,
+        "revision": number,
+        "saved_at": revision.saved_at if revision is not None else None,
+        "changes": list(revision.changes) if revision is not None else [],
+        "supersedes": record_id(f.id, supersedes) if supersedes is not None else None,
+        "superseded_by": (record_id(f.id, superseded_by) if superseded_by is not None else None),
+        "supersedes_revision": supersedes,
+        "superseded_by_revision": superseded_by,
+        "newer_undecided_revision": newer_undecided,
+        "decided_revisions": decided_numbers,
+    }
+
+
+def _feature(ev: Evaluation) -> dict:
+    f = ev.assessment.feature
+    return {
+        "id": f.id,
+        "name": f.name,
+        "owner": f.owner,
+        "stage": f.stage.value,
+        "description": f.description,
+        "population": f.population,
+        "population_unit": f.population_unit,
+        "population_text": (
+            f"{count(f.population)} {f.population_unit}" if f.population is not None else None
+        ),
+        "taxonomy": ev.assessment.taxonomy,
+    }
+
+
+def _totals(ev: Evaluation) -> dict:
+    worst = ev.worst_harm
+    return {
+        "harms": len(ev.harms),
+        "priority": ev.priority.name if ev.priority else None,
+        "priority_label": tier_label(ev.priority),
+        "residual_priority": ev.residual_priority.name if ev.residual_priority else None,
+        "residual_priority_label": tier_label(ev.residual_priority),
+        "max_rpn": ev.max_rpn,
+        "residual_max_rpn": ev.residual_max_rpn,
+        "worst_harm": worst.id if worst else None,
+        "harmed_low": ev.harmed_low,
+        "harmed_high": ev.harmed_high,
+        "harmed_text": (
+            people_range(ev.harmed_low, ev.harmed_high) if ev.harmed_high is not None else None
+        ),
+        "harmed_high_text": people(ev.harmed_high) if ev.harmed_high is not None else None,
+        "harmed_words": people_words(ev.harmed_low, ev.harmed_high),
+        "harmed_high_words": people_words(ev.harmed_high, ev.harmed_high),
+        "errors": ev.errors,
+        "warnings": ev.warnings,
+    }
+
+
+def _hypothesis(hyp, today: dt.date) -> dict:
+    return {
+        "id": hyp.id,
+        "statement": hyp.statement,
+        "falsified_if": hyp.falsified_if,
+        "check_by": hyp.check_by,
+        "status": hyp.status.value,
+        "check_overdue": bool(
+            hyp.status == HypothesisStatus.open and hyp.check_by and hyp.check_by < today
+        ),
     }
 
 
@@ -310,9 +332,9 @@ def _exposure(ev: Evaluation, h) -> dict | None:
     else:
         pop = count(f.population)
         low_text = " x ".join([pop, *(fa["low_text"] for fa in factors)])
-        low_text += f" = {people(e.harmed_low)} people"
+        low_text += f" = {_result(e.harmed_low)}"
         high_text = " x ".join([pop, *(fa["high_text"] for fa in factors)])
-        high_text += f" = {people(e.harmed_high)} people"
+        high_text += f" = {_result(e.harmed_high)}"
     spread = e.factor_spread  # never divides by an underflowed zero
     return {
         "factors": factors,
@@ -324,10 +346,19 @@ def _exposure(ev: Evaluation, h) -> dict | None:
         "range_text": (
             people_range(e.harmed_low, e.harmed_high) if f.population is not None else None
         ),
+        "range_words": (
+            people_words(e.harmed_low, e.harmed_high) if f.population is not None else None
+        ),
         "spread": spread,
-        "spread_text": f"{spread:,.0f}x" if spread >= 10 else f"{spread:,.1f}x",
+        "spread_text": f"{times(spread)}x" if spread >= 10 else f"{spread:,.1f}x",
         "needs_evidence": e.needs_evidence,
     }
+
+
+def _result(n: float) -> str:
+    """The end of a people-harmed product: ``5 people``; ``0.001, fewer than 1 person``."""
+    words = people_words(n, n)
+    return f"{people(n)}, {words}" if n < 1 else words
 
 
 def _fallback(fb, tiers: dict[str, str]) -> dict:
@@ -350,7 +381,7 @@ def _fallback(fb, tiers: dict[str, str]) -> dict:
 
 def _review_load(fb) -> dict | None:
     load = fb.review_load()
-    is_review = fb.kind.value == "human_review"
+    is_review = fb.kind == FallbackKind.human_review
     if load is None and not is_review:
         return None
     capacity = fb.reviewer_capacity_per_day
@@ -362,7 +393,7 @@ def _review_load(fb) -> dict | None:
         within = None
     else:
         text = (
-            f"{count(fb.requests_per_day)} requests a day x {_percent(fb.share_below_threshold)} "
+            f"{count(fb.requests_per_day)} requests a day x {percent(fb.share_below_threshold)} "
             f"below the threshold = {count(load)} reviews a day"
         )
         if capacity is None:
@@ -371,7 +402,8 @@ def _review_load(fb) -> dict | None:
         else:
             within = load <= capacity
             if within:
-                text += f", within a capacity of {count(capacity)} ({_percent(load / capacity) if capacity else '-'} used)"
+                used = percent(load / capacity) if capacity else "-"
+                text += f", within a capacity of {count(capacity)} ({used} used)"
             else:
                 text += f", over a capacity of {count(capacity)} by {count(load - capacity)}"
     return {
@@ -438,9 +470,7 @@ def _review(ev: Evaluation) -> dict:
             "overdue_text": None,
         }
     worst = ev.residual_priority
-    days_default = {Tier.critical: 30, Tier.high: 30, Tier.medium: 90, Tier.low: 180}[
-        worst or Tier.low
-    ]
+    days_default = REVIEW_DAYS[worst or Tier.low]
     overdue_days = (ev.today - ev.review_by).days
     if ev.review_by_defaulted:
         why = f"the worst residual tier is {worst.label}" if worst else "no harm is recorded"
@@ -478,6 +508,45 @@ class RowLike(Protocol):
     name: str
 
 
+def _counts(out_rows: list[dict]) -> dict:
+    """Features by residual tier and chosen verdict, and by recommended and chosen verdict."""
+    tier_keys = (*TIER_ORDER, NO_TIER)
+    verdict_keys = (*VERDICTS, UNDECIDED)
+    by_tier = {t: dict.fromkeys(verdict_keys, 0) for t in tier_keys}
+    recommended = dict.fromkeys(VERDICTS, 0)
+    chosen = dict.fromkeys(verdict_keys, 0)
+    for r in out_rows:
+        by_tier[r["residual_priority"] or NO_TIER][r["verdict"] or UNDECIDED] += 1
+        recommended[r["recommended_verdict"]] = recommended.get(r["recommended_verdict"], 0) + 1
+        chosen[r["verdict"] or UNDECIDED] += 1
+    tier_rows = [
+        {
+            "tier": t,
+            "label": "No harms" if t == NO_TIER else tier_label(t),
+            "total": sum(by_tier[t].values()),
+            "by_verdict": by_tier[t],
+        }
+        for t in tier_keys
+        if t != NO_TIER or sum(by_tier[t].values())
+    ]
+    verdict_rows = [
+        {
+            "verdict": v,
+            "label": verdict_label(None if v == UNDECIDED else v),
+            "recommended": recommended.get(v, 0) if v != UNDECIDED else None,
+            "chosen": chosen[v],
+        }
+        for v in verdict_keys
+    ]
+    return {
+        "by_tier": tier_rows,
+        "by_verdict": verdict_rows,
+        "tier_counts": {t: sum(by_tier[t].values()) for t in tier_keys},
+        "verdict_counts": chosen,
+        "recommended_counts": recommended,
+    }
+
+
 def portfolio_context(
     rows: Sequence[Any],
     matrix: dict[tuple[int, int], dict[str, int]],
@@ -486,35 +555,7 @@ def portfolio_context(
     """The context of the portfolio report: ``rows`` are the ranked portfolio
     (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()``."""
     out_rows = [_row(r, today) for r in rows]
-
-    tier_keys = (*TIER_ORDER, "none")
-    verdict_keys = (*VERDICTS, "undecided")
-    by_tier = {t: dict.fromkeys(verdict_keys, 0) for t in tier_keys}
-    recommended = dict.fromkeys(VERDICTS, 0)
-    chosen = dict.fromkeys(verdict_keys, 0)
-    for r in out_rows:
-        by_tier[r["residual_priority"] or "none"][r["verdict"] or "undecided"] += 1
-        recommended[r["recommended_verdict"]] = recommended.get(r["recommended_verdict"], 0) + 1
-        chosen[r["verdict"] or "undecided"] += 1
-    tier_rows = [
-        {
-            "tier": t,
-            "label": "No harms" if t == "none" else t.capitalize(),
-            "total": sum(by_tier[t].values()),
-            "by_verdict": by_tier[t],
-        }
-        for t in tier_keys
-        if t != "none" or sum(by_tier[t].values())
-    ]
-    verdict_rows = [
-        {
-            "verdict": v,
-            "label": verdict_label(None if v == "undecided" else v),
-            "recommended": recommended.get(v, 0) if v != "undecided" else None,
-            "chosen": chosen[v],
-        }
-        for v in verdict_keys
-    ]
+    tallies = _counts(out_rows)
 
     grid = []
     totals = dict.fromkeys(TIER_ORDER, 0)
@@ -557,11 +598,7 @@ def portfolio_context(
         "today": today,
         "rows": out_rows,
         "total": len(out_rows),
-        "by_tier": tier_rows,
-        "by_verdict": verdict_rows,
-        "tier_counts": {t: sum(by_tier[t].values()) for t in tier_keys},
-        "verdict_counts": chosen,
-        "recommended_counts": recommended,
+        **tallies,
         "overdue": overdue,
         "with_errors": with_errors,
         "overrides": overrides,
@@ -588,9 +625,9 @@ def _row(r: Any, today: dt.date) -> dict:
         "stage": r.stage,
         "revision": r.revision,
         "inherent_priority": r.inherent_priority,
-        "inherent_label": _tier_label(r.inherent_priority),
+        "inherent_label": tier_label(r.inherent_priority),
         "residual_priority": r.residual_priority,
-        "residual_label": _tier_label(r.residual_priority),
+        "residual_label": tier_label(r.residual_priority),
         "max_rpn": r.max_rpn,
         "residual_max_rpn": r.residual_max_rpn,
         "harmed_low": r.harmed_low,

@@ -23,14 +23,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-# Line breaks of every flavour become "\n"; other control characters go.
+from ..domain.formatting import safe_text
+
+# Line breaks of every flavour become "\n"; a byte-order mark goes.
 _NEWLINES = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ufeff]")
-# Explicit bidirectional formatting: embeddings and overrides end with PDF,
-# isolates with PDI. An unclosed one would reorder everything after the field.
-_BIDI_OPEN = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
-_ISOLATE_OPEN = {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
-_BIDI_ANY = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_DROP = re.compile("\ufeff")
 
 # ASCII punctuation that can start markup anywhere in a line. A backslash
 # escape is valid CommonMark for every one of them and prints the character.
@@ -42,10 +39,13 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^([-+=>])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 _SPACES = re.compile(r"\s+")
+# An underscore between two letters or digits (``ship_with_guardrails``) can
+# neither open nor close emphasis in CommonMark: it needs no backslash.
+_INTRAWORD_UNDERSCORE = re.compile(r"(?<=[^\W_])\\_(?=[^\W_])")
 # Text with none of these characters, not starting with a block marker and not
 # padded with whitespace, needs no work at all (the common case, and fast).
 _NOT_PLAIN = re.compile(
-    "[\\\\`*_\\[\\]<|~#&\\x00-\\x1f\\x7f-\\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\\\\`*_\\[\\]<|~#&\\x00-\\x1f\\x7f-\\x9f\u200e\u200f\u061c\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 _BLOCK_START = frozenset("-+=>0123456789")
 
@@ -53,32 +53,15 @@ EMPTY = "-"
 
 
 def clean(value: Any) -> str:
-    """Plain text: one kind of newline, no control characters, bidi runs closed."""
+    """Plain text: one kind of newline, tabs as spaces, every other control
+    character and every bidi override or isolate shown visibly (``\\x1b``,
+    ``<U+202E>``) by :func:`~aipm_workbench.domain.formatting.safe_text`."""
     if value is None:
         return ""
     s = str(value)
     s = _NEWLINES.sub("\n", s).replace("\t", "    ")
-    s = _CONTROL.sub("", s)
-    if _BIDI_ANY.search(s):
-        s = "\n".join(_close_bidi(line) for line in s.split("\n"))
-    return s
-
-
-def _close_bidi(line: str) -> str:
-    """Close every embedding, override and isolate a line opens, at its end."""
-    stack: list[str] = []
-    for ch in line:
-        if ch in _BIDI_OPEN:
-            stack.append(_BIDI_OPEN[ch])
-        elif ch in _ISOLATE_OPEN:
-            stack.append(_ISOLATE_OPEN[ch])
-        elif ch == "\u202c" and stack and stack[-1] == "\u202c":
-            stack.pop()
-        elif ch == "\u2069" and "\u2069" in stack:
-            # A PDI closes its isolate and every embedding opened inside it.
-            while stack and stack.pop() != "\u2069":
-                pass
-    return line + "".join(reversed(stack))
+    s = _DROP.sub("", s)
+    return safe_text(s, newlines=True)
 
 
 def _escape_line(line: str) -> str:
@@ -87,6 +70,8 @@ def _escape_line(line: str) -> str:
     if not line:
         return ""
     line = line.translate(_ESCAPES)
+    if "\\_" in line:
+        line = _INTRAWORD_UNDERSCORE.sub("_", line)
     if "&" in line:
         line = _ENTITY.sub(r"\\&", line)
     if line[0] in _BLOCK_START:
@@ -170,7 +155,13 @@ _YAML_ESCAPES = {
 
 
 # Printable characters that need no escape inside a double-quoted YAML string.
-_YAML_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029]*')
+# Bidi marks, embeddings, overrides and isolates are escaped too (``\\u202e``):
+# printable for YAML, but they would reorder what a person reads.
+_YAML_PLAIN = re.compile(
+    r'[^"\\\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\u2028\u2029'
+    r"\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]*"
+)
+_YAML_BIDI = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _yaml_char(ch: str) -> str:
@@ -185,6 +176,7 @@ def _yaml_char(ch: str) -> str:
         or 0xD800 <= code <= 0xDFFF
         or code in (0xFEFF, 0xFFFE, 0xFFFF)
         or code in (0x2028, 0x2029)
+        or ch in _YAML_BIDI
     ):
         return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return ch

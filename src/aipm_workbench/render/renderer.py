@@ -10,14 +10,15 @@ Every template error, undefined variable or sandbox violation becomes a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import markdown
-from .context import verdict_label
+from ..domain.formatting import is_safe, safe_text, verdict_label
+from . import markdown, sandbox
 
 RECORD_TEMPLATE = "decision_record.md.j2"
 PORTFOLIO_TEMPLATE = "portfolio.md.j2"
@@ -69,10 +70,21 @@ def _configure(env) -> None:
     env.filters.update(_filters())
 
 
-def _options() -> dict:
+def _finalize(value: Any) -> Any:
+    """Every printed value: control and bidi characters shown visibly, even when a
+    user template prints user text without a filter."""
+    if isinstance(value, str) and not is_safe(value, newlines=True):
+        return safe_text(value, newlines=True)
+    return value
+
+
+def _options(user: bool = False) -> dict:
+    """Environment options; a user template's printed values also go through
+    :func:`_finalize` (the built-in templates print user text only through filters)."""
     import jinja2
 
     return {
+        **({"finalize": _finalize} if user else {}),
         "autoescape": False,  # Markdown, not HTML: the filters escape user text
         "undefined": jinja2.StrictUndefined,
         "trim_blocks": True,
@@ -174,6 +186,18 @@ def _message(exc: BaseException) -> str:
 
     if isinstance(exc, SecurityError):
         return f"not allowed in a user template (sandbox): {exc}"
+    if isinstance(exc, sandbox.OutsideFolder):
+        return str(exc)
+    if isinstance(exc, RenderTooLarge):
+        return (
+            f"the rendered document is over {sandbox.MAX_BYTES // (1024 * 1024)} MB, "
+            "the most a record or report may be"
+        )
+    if isinstance(exc, RenderTimeout):
+        return (
+            f"rendering took longer than {sandbox.MAX_SECONDS:g} s, the most a template "
+            "may take, and was stopped"
+        )
     if isinstance(exc, jinja2.UndefinedError):
         return (
             f"undefined variable: {exc}; docs/templates.md lists the variables a template receives"
@@ -197,6 +221,75 @@ def _tidy(out: str) -> str:
     while "\n\n\n" in out:
         out = out.replace("\n\n\n", "\n\n")
     return out.strip("\n").rstrip(" \t") + "\n"
+
+
+class RenderTooLarge(Exception):
+    """The document grew past :data:`.sandbox.MAX_BYTES`."""
+
+
+class RenderTimeout(Exception):
+    """A user template ran past :data:`.sandbox.MAX_SECONDS` (raised inside it)."""
+
+
+class _Deadline:
+    """Raises :class:`RenderTimeout` in this thread, wherever it is, after ``seconds``.
+
+    A pure-Python loop cannot be interrupted otherwise from another thread (and
+    signals reach only the main thread, while the app renders in workers). The
+    lock makes sure the exception is never raised once the render has ended.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        import threading
+
+        self._thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._active = True
+        self._fired = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def _set(self, exc) -> None:
+        import ctypes
+
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(self._thread), ctypes.py_object(exc) if exc else None
+        )
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._active:
+                self._fired = True
+                self._set(RenderTimeout)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._active = False
+            if self._fired:  # clear it if it is still pending
+                self._set(None)
+        if self._fired and exc_info[0] is None:
+            raise RenderTimeout
+
+
+def _generate(template, context: dict, seconds: float | None) -> str:
+    """Render piece by piece, stopping a document over :data:`.sandbox.MAX_BYTES` inside
+    the template (so the problem names its line), and a user template after ``seconds``."""
+    parts: list[str] = []
+    size = 0
+    chunks = template.generate(context)
+    guard = _Deadline(seconds) if seconds else contextlib.nullcontext()
+    with guard:
+        for chunk in chunks:
+            size += len(chunk) if chunk.isascii() else len(chunk.encode("utf-8", "replace"))
+            if size > sandbox.MAX_BYTES:
+                chunks.throw(RenderTooLarge())
+            parts.append(chunk)
+    return "".join(parts)
 
 
 class Renderer:
@@ -228,12 +321,16 @@ class Renderer:
                 jinja2.PrefixLoader(
                     {BUILTIN_PREFIX: jinja2.FileSystemLoader(str(templates_dir()), "utf-8")}
                 ),
-                jinja2.FileSystemLoader(str(path.resolve().parent), "utf-8"),
+                sandbox.folder_loader(path.absolute().parent, path.name),
             ]
         )
-        env = _dict_first(ImmutableSandboxedEnvironment)(loader=loader, **_options())
+        env_class = sandbox.sandbox_class(_dict_first(ImmutableSandboxedEnvironment))
+        env = env_class(loader=loader, **_options(user=True))
         _configure(env)
-        return _compile(env, path.name, shown)
+        try:
+            return _compile(env, path.name, shown)
+        except sandbox.OutsideFolder as exc:  # an {% extends %} resolved while compiling
+            raise TemplateProblem(shown, None, str(exc)) from None
 
     @property
     def is_user_template(self) -> bool:
@@ -242,7 +339,12 @@ class Renderer:
     def _render(self, builtin_name: str, context: dict) -> str:
         template = self._user if self._user is not None else _builtin(builtin_name)
         try:
-            out = template.render(context)
+            if self._user is not None:
+                out = _generate(template, context, sandbox.MAX_SECONDS)
+            else:  # trusted and bounded by its data: checked once rendered
+                out = template.render(context)
+                if len(out) > sandbox.MAX_BYTES // 4 and len(out.encode()) > sandbox.MAX_BYTES:
+                    raise RenderTooLarge
         except Exception as exc:  # any error inside a template is the template's problem
             if self._user is not None:
                 shown = str(self.template_path)

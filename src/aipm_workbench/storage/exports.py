@@ -23,14 +23,53 @@ COPY_FORMATS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
 
 # The ranked table as the columns of PortfolioRow, tiers as lowercase names.
 _TIER_NAME = "list_extract(['low', 'medium', 'high', 'critical'], {col})"
-PORTFOLIO_COLUMNS = f"""
-    rank, id, name, owner, stage, revision,
+# People harmed as formatting.people_value rounds them: 3 significant digits, at most 3 decimals.
+_PEOPLE = (
+    "CASE WHEN {col} IS NULL OR {col} = 0 THEN {col} "
+    "ELSE round({col}, least(3, 2 - floor(log10(abs({col}))))::INTEGER) END AS {col}"
+)
+
+
+def _columns(text) -> str:
+    """The columns; ``text(col)`` is the SQL of each text column."""
+    return f"""
+    rank, {text("id")}, {text("name")}, {text("owner")}, stage, revision,
     {_TIER_NAME.format(col="inherent_tier")} AS inherent_priority,
     {_TIER_NAME.format(col="residual_tier")} AS residual_priority,
-    max_rpn, residual_max_rpn, round(harmed_low, 4) AS harmed_low,
-    round(harmed_high, 4) AS harmed_high, worst_harm, worst_harm_type,
-    recommended_verdict, verdict, errors, warnings, review_by, overdue
+    max_rpn, residual_max_rpn, {_PEOPLE.format(col="harmed_low")},
+    {_PEOPLE.format(col="harmed_high")}, {text("worst_harm")}, {text("worst_harm_type")},
+    recommended_verdict, verdict, errors::INTEGER AS errors,
+    warnings::INTEGER AS warnings, review_by, overdue
 """
+
+
+# Every character formatting.safe_text shows visibly (a newline stays: a quoted
+# CSV cell may hold one), and what starts a formula in a spreadsheet: the same
+# rule as render.cells.csv_cell, which writes `rank --format csv`.
+_UNSAFE_CHARS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x0A] + list(
+    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+)
+_UNSAFE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _UNSAFE_CHARS) + "]"
+_FORMULA = "(CASE WHEN regexp_matches({col}, '^[=+@\\t\\r-]') THEN '''' ELSE '' END)"
+
+
+def _csv_text(col: str) -> str:
+    """SQL for one CSV text cell: control and bidi characters shown visibly, and a
+    leading ``'`` on a cell a spreadsheet would read as a formula (OWASP)."""
+    from ..domain.formatting import safe_text
+
+    safe = col
+    for ch in _UNSAFE_CHARS:
+        shown = safe_text(ch).replace("'", "''")
+        safe = f"replace({safe}, chr({ord(ch)}), '{shown}')"
+    formula = _FORMULA.format(col=col)
+    return (
+        f"{formula} || CASE WHEN regexp_matches({col}, '{_UNSAFE_CLASS}') THEN {safe} "
+        f"ELSE {col} END AS {col}"
+    )
+
+
+PORTFOLIO_COLUMNS = _columns(lambda col: col)
 
 
 def _ids_filter(feature_ids: Iterable[str] | None) -> tuple[str, dict]:
@@ -92,7 +131,7 @@ def copy_portfolio(store, path: str | os.PathLike, fmt: str, today: dt.date | No
     literal = "'" + str(target).replace("'", "''") + "'"
     query = f"""
         COPY (
-            SELECT {PORTFOLIO_COLUMNS} FROM (
+            SELECT {_columns(_csv_text) if fmt == "csv" else PORTFOLIO_COLUMNS} FROM (
                 SELECT *, row_number() OVER (ORDER BY {_sql.RANK_ORDER["residual"]}) AS rank
                 FROM ({_sql.PORTFOLIO})
             )
