@@ -116,7 +116,7 @@ class SensitivityChange:
         which = f"residual {self.rating}" if self.residual else self.rating
         return (
             f"{verb} {which} of harm {self.harm_id} from {self.old} to {self.new} "
-            f"and the verdict becomes {self.verdict.value}"
+            f"and the verdict becomes {self.verdict.label}"
         )
 
     def as_dict(self) -> dict:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from .formatting import times
+from .formatting import percent, times
 from .vocab import FallbackKind, HypothesisStatus, MetricKind, Tier, Verdict
 
 if TYPE_CHECKING:
@@ -186,8 +186,8 @@ def f07_override_unexplained(ev: Evaluation) -> Iterator[Finding]:
             "F07",
             E,
             "decision",
-            f"the chosen verdict {decision.verdict.value} overrides the recommended "
-            f"{ev.recommended.value} without {' or '.join(missing)}: record why, and who "
+            f"the chosen verdict {decision.verdict.label} overrides the recommended "
+            f"{ev.recommended.label} without {' or '.join(missing)}: record why, and who "
             "decided",
             Step.review,
         )
@@ -238,7 +238,7 @@ def f09_review_load_over_capacity(ev: Evaluation) -> Iterator[Finding]:
                 E,
                 f"fallback:{f.id}",
                 f"human review {f.id} expects {load:,.0f} reviews a day "
-                f"({f.requests_per_day:,.0f} x {f.share_below_threshold:.1%}) but reviewers "
+                f"({f.requests_per_day:,.0f} x {percent(f.share_below_threshold)}) but reviewers "
                 f"handle {f.reviewer_capacity_per_day:,.0f}: add capacity, lower the share "
                 "below the threshold, or limit the rollout",
                 Step.fallbacks,
