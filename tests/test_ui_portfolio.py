@@ -48,7 +48,8 @@ async def test_start_screen_shows_the_ranked_portfolio(db):
         assert "critical 2" in text and "undecided 1" in text
         matrix = app.screen.query_one(RiskMatrix)
         assert matrix.counts == store.risk_matrix()
-        assert "Risk matrix: portfolio" in text
+        assert "Reversibility x detectability" in text
+        assert "residual ratings · portfolio" in text
 
 
 @pilot_test
@@ -338,13 +339,37 @@ async def test_risk_matrix_for_the_portfolio_or_the_highlighted_feature(db):
         await settle(pilot)
         first = app.screen.table.highlighted
         assert matrix.counts == store.risk_matrix(first.id)
-        assert f"Risk matrix: {first.name}" in matrix.title
+        assert matrix.scope == first.name and first.name[:10] in screen_text(app)
         await pilot.press("down")  # follows the cursor
-        await wait_until(pilot, lambda: matrix.title.endswith(app.screen.table.highlighted.name))
+        await wait_until(pilot, lambda: matrix.scope == app.screen.table.highlighted.name)
         assert matrix.counts == store.risk_matrix(app.screen.table.highlighted.id)
         await pilot.click(RiskMatrix)  # a click toggles back to the portfolio
         await settle(pilot)
-        assert matrix.counts == whole and matrix.title == "Risk matrix: portfolio"
+        assert matrix.counts == whole and matrix.scope == "portfolio"
+
+
+@pilot_test
+async def test_a_key_switches_the_matrix_to_severity_by_likelihood(db):
+    store = Store(db)
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        matrix = app.screen.query_one(RiskMatrix)
+        await pilot.press("a")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Severity x likelihood" in text and "residual ratings · portfolio" in text
+        assert matrix.counts == store.risk_matrix(axes=("severity", "likelihood"))
+        assert matrix.counts != store.risk_matrix()
+        assert "S5" in text and "L1" in text
+        await pilot.press("m")  # the highlighted feature, still severity x likelihood
+        await settle(pilot)
+        first = app.screen.table.highlighted
+        assert matrix.counts == store.risk_matrix(first.id, axes=("severity", "likelihood"))
+        await pilot.press("a")  # and back
+        await settle(pilot)
+        assert "Reversibility x detectability" in screen_text(app)
+        assert matrix.counts == store.risk_matrix(first.id)
 
 
 @pilot_test
@@ -359,4 +384,4 @@ async def test_builtin_themes_render_the_portfolio(db):
             app.theme = name
             await pilot.pause()
             text = screen_text(app)
-            assert "critical" in text and "Risk matrix: portfolio" in text
+            assert "critical" in text and "Reversibility x detectability" in text
