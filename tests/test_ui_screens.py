@@ -253,3 +253,52 @@ def test_open_needs_a_terminal(tmp_path):
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pilot_test
+async def test_the_detail_shows_the_new_revision_once_an_edit_is_saved(db):
+    from aipm_workbench.ui.messages import AssessmentSaved
+
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_feature("support-bot")
+        await settle(pilot)
+        detail = app.screen
+        assert "# ADR support-bot-r1" in detail.record_source
+        # an edit saves revision 2 without a decision (as the wizard does after E)
+        store = Store(db)
+        edited = store.latest("support-bot").assessment.model_copy(deep=True)
+        edited.feature.owner = "Someone Else"
+        edited.decision = None
+        store.save(edited)
+        app.post_message(AssessmentSaved("support-bot", 2))
+        await settle(pilot)
+        assert "revision 2" in screen_text(app).splitlines()[0]  # the header...
+        assert "# ADR support-bot-r2" in detail.record_source  # ...and the body agree
+        assert "Someone Else" in detail.query_one("#record-md", Markdown).source
+        assert "revision 2 (latest revision)" in screen_text(app)
+
+
+@pilot_test
+async def test_the_record_scrolls_with_the_keys_as_soon_as_it_opens(db):
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        scroll = app.screen.query_one("#record-scroll")
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: scroll.scroll_y > 0)
+        paged = scroll.scroll_y
+        await pilot.press("down")
+        await wait_until(pilot, lambda: scroll.scroll_y > paged)
+        moved = scroll.scroll_y
+        await pilot.press("j")
+        await wait_until(pilot, lambda: scroll.scroll_y > moved)
+        await pilot.press("2", "1")  # History and back: the record has the keys again
+        await settle(pilot)
+        before = scroll.scroll_y
+        await pilot.press("j")
+        await wait_until(pilot, lambda: scroll.scroll_y > before)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.worker import WorkerState
+from textual.worker import WorkerFailed, WorkerState
 
 from aipm_workbench.domain import iter_assessment_paths, parse_assessment, read_assessment
 from aipm_workbench.storage import Store
@@ -91,7 +91,10 @@ async def settle(pilot, timeout: float = 10.0) -> None:
     app = pilot.app
     deadline = time.monotonic() + timeout
     while True:
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # workers raise; the app shows the problem (ui/workers.py)
         await pilot.pause()
         if not busy(app):
             # what the workers' messages mounted gets laid out and drawn
