@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import shutil
@@ -91,10 +92,8 @@ async def settle(pilot, timeout: float = 10.0) -> None:
     app = pilot.app
     deadline = time.monotonic() + timeout
     while True:
-        try:
+        with contextlib.suppress(WorkerFailed):  # workers raise; the app shows a problem
             await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # workers raise; the app shows the problem (ui/workers.py)
         await pilot.pause()
         if not busy(app):
             # what the workers' messages mounted gets laid out and drawn

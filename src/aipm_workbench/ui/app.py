@@ -7,6 +7,7 @@ global bindings, the command palette and the app-wide messages together.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from functools import partial
 from typing import Any, ClassVar
 
@@ -86,10 +87,8 @@ class WorkbenchApp(App[None]):
         for screen in reversed(self.screen_stack):
             flush = getattr(screen, "flush_draft", None)
             if callable(flush):
-                try:
+                with suppress(Exception):  # no terminal left to tell: save the others
                     flush()
-                except Exception:  # noqa: BLE001, S110 - no terminal left to tell; save the rest
-                    pass
         self.exit(return_code=HANGUP_EXIT)
 
     def today(self) -> dt.date:

@@ -18,6 +18,7 @@ import select
 import signal
 import sys
 import threading
+from contextlib import suppress
 from typing import Any
 
 POLL_MS = 250  # how often the watch thread looks whether the app has ended
@@ -35,20 +36,16 @@ class HangupWatch:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        try:
+        with suppress(NotImplementedError, RuntimeError, ValueError):  # no signals here
             self._loop.add_signal_handler(signal.SIGHUP, self.lost)
-        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
-            pass
         if hasattr(select, "poll"):
             threading.Thread(target=self._watch, name="terminal-watch", daemon=True).start()
 
     def stop(self) -> None:
         self._done.set()
         if self._loop is not None:
-            try:
+            with suppress(NotImplementedError, RuntimeError, ValueError):
                 self._loop.remove_signal_handler(signal.SIGHUP)
-            except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
-                pass
 
     def _watch(self) -> None:
         poller = select.poll()
@@ -65,10 +62,8 @@ class HangupWatch:
     def lost_from_thread(self) -> None:
         """From any thread: the terminal is gone."""
         if self._loop is not None and not self._done.is_set():
-            try:
+            with suppress(RuntimeError):  # a closed loop: the app is ending anyway
                 self._loop.call_soon_threadsafe(self.lost)
-            except RuntimeError:  # the loop has closed: the app is ending anyway
-                pass
 
     def lost(self) -> None:
         if self._fired or self._done.is_set():
