@@ -302,3 +302,48 @@ async def test_the_record_scrolls_with_the_keys_as_soon_as_it_opens(db):
         before = scroll.scroll_y
         await pilot.press("j")
         await wait_until(pilot, lambda: scroll.scroll_y > before)
+
+
+@pilot_test
+async def test_export_into_a_folder_with_files_says_to_tick_overwrite(db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "records"
+    out.mkdir()
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = app.screen.table.highlighted
+        number = Store(db).decided_revisions(first.id)[-1].number
+        existing = out / f"{first.id}-r{number}.md"
+        existing.write_text("mine\n", encoding="utf-8")
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("ctrl+s")  # into ./records, the default folder
+        await settle(pilot)
+        said = screen.result_text
+        assert isinstance(app.screen, ExportScreen)  # told in the dialog, not a problem modal
+        assert "already exists" in said and "Nothing was written" in said
+        assert 'Tick "Overwrite existing files"' in said
+        for wrong in ("database", "--force", "press r", "Press r"):
+            assert wrong not in said
+        assert said in screen_text(app).replace("\n", " ") or said[:40] in screen_text(app)
+        assert existing.read_text(encoding="utf-8") == "mine\n"
+        # the fix is where the user is: the focus is on the box, space ticks it
+        assert app.focused is screen.query_one("#force")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert "Wrote 1 file" in screen.result_text
+        assert existing.read_text(encoding="utf-8").startswith("---")
+
+
+def test_export_problems_speak_of_the_dialog_not_the_command():
+    from aipm_workbench.services.records import ExportError
+    from aipm_workbench.ui.screens.export import export_problem
+
+    text, overwrite = export_problem(
+        ExportError("out is a file, not a folder: choose a folder for --out"), False
+    )
+    assert "Folder box" in text and "--out" not in text and not overwrite
+    text, _ = export_problem(PermissionError(13, "Permission denied", "/x"), False)
+    assert "Permission denied" in text and "database" not in text

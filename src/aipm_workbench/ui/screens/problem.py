@@ -70,7 +70,9 @@ class ProblemScreen(ModalScreen[Choice]):
         with Vertical(id="problem"):
             yield Label(safe_text(self.problem_title), id="problem-title", markup=False)
             with VerticalScroll(id="problem-body"):
-                yield Static(safe_text(self.message, newlines=True), id="problem-message", markup=False)
+                yield Static(
+                    safe_text(self.message, newlines=True), id="problem-message", markup=False
+                )
             with Horizontal(id="problem-buttons"):
                 yield Button("Quit", id="quit", variant="error")
                 yield Button("OK", id="ok", variant="primary")

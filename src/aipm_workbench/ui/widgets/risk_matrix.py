@@ -120,7 +120,9 @@ class RiskMatrix(Widget):
         if y == 1:
             return line(self.subtitle if self.loaded else "loading...", "axis")
         if y == 2:
-            return line(" " * LABEL + "".join(f"{columns}{c}".center(CELL) for c in range(1, 6)), "axis")
+            return line(
+                " " * LABEL + "".join(f"{columns}{c}".center(CELL) for c in range(1, 6)), "axis"
+            )
         if 3 <= y <= 7:
             r = 8 - y  # 5 at the top
             segments = [Segment(f"{rows}{r}".ljust(LABEL), style("axis"))]
