@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from ...domain.formatting import people_range, plural, safe_text, verdict_label
+from ..widgets.footer import PriorityFooter
 from ..widgets.styling import themed, tier_text
 from ..workers import ReportsWorkerErrors
 
@@ -37,6 +38,7 @@ def _type_label(type_id: str) -> str:
 class CompareScreen(ReportsWorkerErrors, Screen[None]):
     """``CompareScreen(feature_ids)``: 2 to 4 features, harm by harm."""
 
+    FOOTER_GIVE_WAY = ("refresh",)  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("e", "export", "Export", id="compare.export", tooltip="Export their records"),
@@ -57,7 +59,7 @@ class CompareScreen(ReportsWorkerErrors, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label(f"Comparing {len(self.feature_ids)} features", id="compare-title")
         yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield PriorityFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

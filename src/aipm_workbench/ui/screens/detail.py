@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Label,
     Markdown,
     Select,
@@ -24,6 +23,7 @@ from textual.widgets import (
 )
 
 from ...domain.formatting import people_range, safe_text, verdict_label
+from ..widgets.footer import PriorityFooter
 from ..widgets.styling import tier_text
 from ..workers import ReportsWorkerErrors
 from .problem import Problem
@@ -58,6 +58,12 @@ def split_record(text: str, first_lines: int = FIRST_PART_LINES) -> tuple[str, s
 class KeyScroll(VerticalScroll):
     """A scrolling pane that also answers j and k (down, up) as the tables do."""
 
+    FOOTER_GIVE_WAY = (
+        "diff_selected",
+        "refresh",
+        "tab",
+        "edit",
+    )  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "scroll_down", "Down", show=False),
         Binding("k", "scroll_up", "Up", show=False),
@@ -130,7 +136,7 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
                     yield Select([], id="diff-new", compact=True, prompt="revision")
                 with KeyScroll(id="diff-scroll"):
                     yield Static("", id="diff-text", markup=False)
-        yield Footer()
+        yield PriorityFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#revisions", DataTable)

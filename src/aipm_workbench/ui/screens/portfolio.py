@@ -21,12 +21,13 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Select
+from textual.widgets import Input, Label, Select
 from textual.worker import Worker
 
 from ...domain.formatting import plural, safe_text, verdict_label
 from ...domain.vocab import Stage, Tier, Verdict
 from ..commands import ListedCommands
+from ..widgets.footer import PriorityFooter
 from ..widgets.portfolio_table import COLUMNS, PAGE_SIZE, PortfolioTable, verdict_short
 from ..widgets.risk_matrix import AXES, RiskMatrix
 from ..widgets.summary import SummaryBar
@@ -153,6 +154,14 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
 
     CSS_PATH = "portfolio.tcss"
     COMMANDS = {PortfolioCommands}
+    FOOTER_GIVE_WAY = (
+        "mark",
+        "compare",
+        "edit",
+        "new",
+        "search",
+        "export",
+    )  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="portfolio.open", tooltip="Open the feature"),
         Binding("n", "new", "New", id="portfolio.new", tooltip="Start a new assessment"),
@@ -260,6 +269,8 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
             # are drawn (see _mount_rest): they would hold up the first rows
             yield Label("", id="shown")
         yield PortfolioTable(id="table")
+        # the highlighted row's columns that gave way to a narrow terminal
+        yield Label("", id="row-detail", markup=False)
 
     def _mount_rest(self) -> None:
         if self._rest_mounted:
@@ -274,7 +285,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
             ],
             before="#shown",
         )
-        self.mount(Footer(compact=True))
+        self.mount(PriorityFooter(compact=True))
         self.call_after_refresh(self.refresh_bindings)  # the footer shows its keys
 
     @property
@@ -288,6 +299,14 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 90, "-narrow")
         self.set_class(self.size.height < 22, "-short")
+        self.call_after_refresh(self._update_detail)
+
+    def _update_detail(self) -> None:
+        table = self.table
+        line = self.query_one("#row-detail", Label)
+        text = table.detail_line(table.highlighted)
+        line.display = bool(text)
+        line.update(text)
 
     # -- loading ------------------------------------------------------------
 
@@ -455,6 +474,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
 
     @on(PortfolioTable.Highlighted)
     def _highlighted(self, message: PortfolioTable.Highlighted) -> None:
+        self._update_detail()
         if self.matrix_feature and message.row is not None:
             if self._matrix_timer is not None:
                 self._matrix_timer.stop()
