@@ -347,3 +347,43 @@ def test_export_problems_speak_of_the_dialog_not_the_command():
     assert "Folder box" in text and "--out" not in text and not overwrite
     text, _ = export_problem(PermissionError(13, "Permission denied", "/x"), False)
     assert "Permission denied" in text and "database" not in text
+
+
+HOSTILE = "\x1b]0;t\x07\u202eEvil \x1b[2J"
+
+
+@pilot_test
+async def test_an_escape_laden_name_is_shown_safely_everywhere(db):
+    store = Store(db)
+    evil = store.latest("support-bot").assessment.model_copy(deep=True)
+    evil.feature.name = HOSTILE
+    store.save(evil)
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+
+        def clean(text: str) -> None:
+            assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+            assert "\\x1b" in text and "<U+202E>" in text  # shown, visibly
+
+        text = screen_text(app)
+        clean(text)
+        header = next(line for line in text.splitlines() if "Feature" in line)
+        assert "Residual" in header and "Chosen" in header  # the table keeps its header
+        index = shown_ids(app).index("support-bot")
+        app.screen.table.move_cursor(index)
+        await pilot.press("m")  # the matrix titled with the highlighted feature
+        await settle(pilot)
+        clean(screen_text(app))
+        await pilot.press("enter")  # the detail header
+        await settle(pilot)
+        clean(screen_text(app).split("\n", 3)[0])
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.table.move_cursor(0)
+        await pilot.press("space")
+        app.screen.table.move_cursor(index)
+        await pilot.press("space", "c")  # compare: the column title
+        await settle(pilot)
+        assert isinstance(app.screen, CompareScreen)
+        clean(screen_text(app))
