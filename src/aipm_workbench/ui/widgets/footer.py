@@ -1,8 +1,8 @@
 """A footer whose least important keys give way first when the terminal is narrow.
 
 Textual's footer cuts its keys at the right edge, so at 80 columns the keys a
-newcomer needs most (Quit, Keys) were the first to go. This footer measures
-its keys once they are laid out and hides, in the screen's order
+newcomer needs most (Quit, Keys) were the first to go. This footer works out
+the width of its keys and hides, in the screen's order
 ``FOOTER_GIVE_WAY`` (action names, least important first), as many as it
 takes to fit; the hidden ones stay on their keys, in F1 and the palette.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -32,40 +33,33 @@ def give_way_order(keys: list[Any], preferred: tuple[str, ...]) -> list[Any]:
     return first + palette + rest + last
 
 
+def key_width(key: Any, compact: bool) -> int:
+    """The cells a footer key takes, margin included (as Textual's footer styles it)."""
+    text = cell_len(key.key_display) + cell_len(key.description)
+    if compact:
+        return text + 2 + (1 if key.has_class("-command-palette") else 0)
+    return text + 3
+
+
 class PriorityFooter(Footer):
     """``Footer`` that hides keys by priority instead of cutting the last ones."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._widths: dict[int, int] = {}
-
     def compose(self) -> ComposeResult:
-        yield from super().compose()
-        self.call_after_refresh(self._measure)
-
-    def _measure(self) -> None:
-        keys = list(self.query(FooterKey))
-        if any(not k.display for k in keys):
-            return
-        self._widths = {
-            id(k): k.outer_size.width + k.styles.margin.left + k.styles.margin.right for k in keys
-        }
-        self._fit()
+        widgets = list(super().compose())
+        self._fit([w for w in widgets if isinstance(w, FooterKey)])
+        yield from widgets
 
     def on_resize(self) -> None:
-        if self._widths:
-            self._fit()
+        self._fit(list(self.query(FooterKey)))
 
-    def _fit(self) -> None:
-        keys = list(self.query(FooterKey))
-        if not keys or any(id(k) not in self._widths for k in keys):
-            return
+    def _fit(self, keys: list[FooterKey]) -> None:
+        width = self.size.width or self.app.size.width
         for k in keys:
             k.display = True
-        total = sum(self._widths[id(k)] for k in keys)
+        total = sum(key_width(k, self.compact) for k in keys)
         preferred = tuple(getattr(self.screen, "FOOTER_GIVE_WAY", ()))
         for k in give_way_order(keys, preferred):
-            if total <= self.size.width:
+            if total <= width:
                 break
             k.display = False
-            total -= self._widths[id(k)]
+            total -= key_width(k, self.compact)

@@ -424,7 +424,8 @@ class PortfolioTable(ScrollView, can_focus=True):
         """The hidden columns of ``row`` in words: ``Inherent high · People harmed 21-495``."""
         if row is None:
             return ""
-        return " · ".join(f"{c.label} {c.text(row).strip()}" for c in self.hidden())
+        values = [(c.label, c.text(row).strip()) for c in self.hidden()]
+        return " · ".join(f"{label} {value}" for label, value in values if value != "-")
 
     def _update_virtual_size(self) -> None:
         self._layout()
