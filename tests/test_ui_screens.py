@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from textual.widgets import DataTable, Input, Markdown, Static
+from textual.widgets import DataTable, Input, Static
 from ui_support import (
     SIZE,
     TODAY,
@@ -55,9 +55,8 @@ async def test_enter_opens_the_detail_with_record_history_and_diff(db):
         assert screen.feature_id == "support-bot"
         # the record as exported, its front matter shown as a block
         assert screen.record_source == records.record_markdown(store, "support-bot", today=TODAY)
-        record = screen.query_one("#record-md", Markdown)
-        assert record.source.startswith("```yaml\nstatus:")
-        assert "# ADR support-bot-r" in record.source
+        assert screen.record_display.startswith("```yaml\nstatus:")
+        assert "# ADR support-bot-r" in screen.record_display
         assert "Support chatbot with human handoff" in screen_text(app)
 
         await pilot.press("2")  # history
@@ -276,7 +275,7 @@ async def test_the_detail_shows_the_new_revision_once_an_edit_is_saved(db):
         await settle(pilot)
         assert "revision 2" in screen_text(app).splitlines()[0]  # the header...
         assert "# ADR support-bot-r2" in detail.record_source  # ...and the body agree
-        assert "Someone Else" in detail.query_one("#record-md", Markdown).source
+        assert "Someone Else" in detail.record_display
         assert "revision 2 (latest revision)" in screen_text(app)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,7 +17,6 @@ from textual.screen import Screen
 from textual.widgets import (
     DataTable,
     Label,
-    Markdown,
     Select,
     Static,
     TabbedContent,
@@ -28,7 +29,9 @@ from ..widgets.styling import tier_text
 from ..workers import ReportsWorkerErrors
 from .problem import Problem
 
-FIRST_PART_LINES = 80  # a long record shows its first sections at once, the rest after
+RECENT: OrderedDict[tuple[int, str], Any] = OrderedDict()  # (store, feature) -> Loaded
+RECENT_MAX = 16
+FIRST_PART_LINES = 24  # a long record: its first sections at once, the whole just after
 
 
 def for_display(record: str) -> str:
@@ -42,17 +45,24 @@ def for_display(record: str) -> str:
     return record
 
 
-def split_record(text: str, first_lines: int = FIRST_PART_LINES) -> tuple[str, str]:
-    """The record cut at the first section heading after ``first_lines`` lines (never
-    inside a code block): the part to show at once, and the rest."""
-    lines = text.splitlines(keepends=True)
+def first_part(text: str, lines: int = FIRST_PART_LINES) -> str:
+    """The record up to the first heading after ``lines`` lines (never inside a code
+    block): what is drawn at once, before the whole record."""
+    out: list[str] = []
     fenced = False
-    for i, line in enumerate(lines):
+    for line in text.splitlines(keepends=True):
         if line.startswith("```"):
             fenced = not fenced
-        elif not fenced and i >= first_lines and line.startswith("## "):
-            return "".join(lines[:i]), "".join(lines[i:])
-    return text, ""
+        elif not fenced and line.startswith("#") and len(out) >= lines:
+            break
+        out.append(line)
+    return "".join(out)
+
+
+def record_view(text: str) -> RichMarkdown:
+    """A record drawn as one block (Rich's Markdown: one widget, not one per paragraph,
+    so that a long record opens at once); no terminal hyperlinks."""
+    return RichMarkdown(text, hyperlinks=False)
 
 
 class KeyScroll(VerticalScroll):
@@ -117,7 +127,8 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         self.shown_revision: int | None = None
         self.latest: Any | None = None
         self.record_source = ""  # the record as exported (Markdown)
-        self._record_parts = 0  # bumps with each record shown: a late rest is dropped
+        self.record_display = ""  # as shown: its front matter as a code block
+        self._record_shown = 0  # bumps with each record shown: a late whole is dropped
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"{safe_text(self.feature_id)}: loading..."), id="detail-title")
@@ -125,7 +136,7 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
             with TabPane("Record", id="record"):
                 yield Label("", id="record-revision")
                 with KeyScroll(id="record-scroll"):
-                    yield Markdown("", id="record-md")
+                    yield Static("Reading the record...", id="record-md")
             with TabPane("History", id="history"):
                 yield DataTable(id="revisions", cursor_type="row", zebra_stripes=True)
             with TabPane("Diff", id="diff"):
@@ -143,6 +154,10 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         table.add_columns("Rev", "Saved", "Chosen", "Recommended", "Decided", "Changes")
         # the record scrolls with the keys at once (PageDown, Down, j)
         self.query_one("#record-scroll").focus()
+        # seen before: shown at once from the cache, then checked against the database
+        cached = RECENT.get((id(self.app.store), self.feature_id))
+        if cached is not None:
+            self._loaded(cached)
         self._load()
 
     # -- loading ------------------------------------------------------------
@@ -193,6 +208,17 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        key = (id(self.app.store), self.feature_id)
+        RECENT[key] = message
+        RECENT.move_to_end(key)
+        while len(RECENT) > RECENT_MAX:
+            RECENT.popitem(last=False)
+        if (
+            self.latest is not None
+            and message.record == self.record_source
+            and [i.number for i in message.revisions] == [i.number for i in self.revisions]
+        ):
+            return  # what the cache showed is still true
         self.latest = message.latest
         self.revisions = message.revisions
         self._title(message.latest, message.evaluation)
@@ -254,18 +280,17 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
             f"Decision record of revision {revision} ({note}); History: enter shows another."
         )
         self.record_source = text
-        # a long record: its first sections at once, the rest once they are drawn
-        first, rest = split_record(for_display(text))
-        self._record_parts += 1
-        parts = self._record_parts
-        markdown = self.query_one("#record-md", Markdown)
-        markdown.update(first)
-        if rest:
-            self.call_after_refresh(self._append_rest, parts, rest)
+        # a long record: its first sections at once, the whole once they are drawn
+        self.record_display = for_display(text)
+        first = first_part(self.record_display)
+        self._record_shown += 1
+        self.query_one("#record-md", Static).update(record_view(first))
+        if first != self.record_display:
+            self.call_after_refresh(self._show_whole, self._record_shown)
 
-    def _append_rest(self, parts: int, rest: str) -> None:
-        if parts == self._record_parts:  # no newer record meanwhile
-            self.query_one("#record-md", Markdown).append(rest)
+    def _show_whole(self, shown: int) -> None:
+        if shown == self._record_shown:  # no newer record meanwhile
+            self.query_one("#record-md", Static).update(record_view(self.record_display))
 
     @on(RecordLoaded)
     def _record_loaded(self, message: RecordLoaded) -> None:

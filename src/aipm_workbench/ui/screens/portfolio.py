@@ -361,7 +361,17 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
             cursor = found or 0
         self.post_message(self.Loaded(generation, total, rows, cursor, extra, overview=overview))
 
+    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
+    def _warm_records(self, feature_id: str) -> None:
+        """Render one record once, in the background: the first detail view then
+        opens without loading the templates and the record code."""
+        from ...services import records
+
+        records.record_markdown(self.app.store, feature_id, today=self.app.today())
+
     def worker_failed(self, worker: Worker, error: BaseException) -> None:
+        if worker.group == "warm":  # only a head start: the detail view will say it
+            return
         if worker.group == "db":  # the first page: say so in the table too
             self.table.empty_text = "The portfolio could not be read: press r to try again."
             self.table.reset(self.generation, 0, [])
@@ -449,6 +459,9 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         if message.drafts and not self.drafts_offered:
             self.drafts_offered = True
             self.offer_drafts(message.drafts)
+        highlighted = self.table.highlighted
+        if before is None and highlighted is not None:
+            self._warm_records(highlighted.id)
 
     @on(MatrixLoaded)
     def _matrix_loaded(self, message: MatrixLoaded) -> None:
