@@ -296,7 +296,9 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
     def _record_loaded(self, message: RecordLoaded) -> None:
         self._show_record(message.revision, message.record)
         self.query_one(TabbedContent).active = "record"
-        self.query_one("#record-scroll").focus()
+        scroll = self.query_one("#record-scroll")
+        scroll.scroll_home(animate=False)  # another record: from its top
+        scroll.focus()
 
     @on(DiffLoaded)
     def _diff_loaded(self, message: DiffLoaded) -> None:
