@@ -312,7 +312,20 @@ async def test_usable_at_80x24(db):
         table_rows = [x for x in text if x[:6].strip().isdigit()]
         assert len(table_rows) >= 8  # most of the portfolio fits
         assert shown_ids(app)[:8] == ids(store.rank(limit=8, today=TODAY))
-        assert "Open" in text[-1] and "New" in text[-1]  # the footer
+        assert "Open" in text[-1] and "New" in text[-1]  # the footer...
+        for key in ("Sort", "Quit", "Keys"):  # ...keeps these however narrow
+            assert key in text[-1]
+        # a row: rank, name, residual tier as a word, and both verdicts
+        first = store.rank(limit=1, today=TODAY)[0]
+        header = next(x for x in text if "Feature" in x)
+        for column in ("#", "Feature", "Residual", "Chosen", "Recommend"):
+            assert column in header
+        row = next(x for x in text if x.strip().startswith("1 "))
+        assert first.name[:20] in row and first.residual_priority in row
+        assert row.count("kill") == 2  # chosen and recommended
+        # what gave way is on the detail line under the table
+        detail = text[-2]
+        assert "People harmed" in detail and "Review due" in detail
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen.feature_id == store.rank(limit=2, today=TODAY)[1].id
@@ -385,3 +398,34 @@ async def test_builtin_themes_render_the_portfolio(db):
             await pilot.pause()
             text = screen_text(app)
             assert "critical" in text and "Reversibility x detectability" in text
+
+
+@pilot_test
+async def test_names_use_the_width_at_120_columns(db):
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        long = next(r for r in Store(db).rank(today=TODAY) if len(r.name) > 30)
+        assert long.name[:30] in screen_text(app)  # not cut at 20 characters
+
+
+@pilot_test
+async def test_one_feature_and_the_drafts_in_progress_are_counted_in_words(tmp_path):
+    store = Store(tmp_path / "one.duckdb")
+    store.save(small_assessment(1))
+    data = {"format": "aipm-assessment/1", "feature": {"id": "voice", "name": "Voice"}}
+    store.save_draft("voice", data, "harms")
+    app = make_app(tmp_path / "one.duckdb", today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # the drafts dialog offered on start: later
+        await settle(pilot)
+        text = screen_text(app)
+        assert "1 feature " in text and "1 features" not in text
+        assert "1 draft in progress (D)" in text
+        await pilot.press("r")
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == ["1 feature."]  # the toast
+        await pilot.press("D")  # the drafts, again, from the key the summary names
+        await settle(pilot)
+        assert "Voice" in screen_text(app) and not isinstance(app.screen, PortfolioScreen)

@@ -31,6 +31,7 @@ from .problem import Problem
 
 RECENT: OrderedDict[tuple[int, str], Any] = OrderedDict()  # (store, feature) -> Loaded
 RECENT_MAX = 16
+CHECK_AFTER = 0.3  # seconds: a record shown from the cache is checked this soon
 FIRST_PART_LINES = 24  # a long record: its first sections at once, the whole just after
 
 
@@ -156,9 +157,12 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#record-scroll").focus()
         # seen before: shown at once from the cache, then checked against the database
         cached = RECENT.get((id(self.app.store), self.feature_id))
-        if cached is not None:
+        if cached is None:
+            self._load()
+        else:
             self._loaded(cached)
-        self._load()
+            # checked once drawn: the worker would hold up the drawing meanwhile
+            self.set_timer(CHECK_AFTER, self._load)
 
     # -- loading ------------------------------------------------------------
 

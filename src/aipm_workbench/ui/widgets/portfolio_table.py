@@ -283,6 +283,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         self.widths = [c.width for c in COLUMNS]
         self.shown = list(range(len(COLUMNS)))  # the indices of the columns drawn
         self._last_highlight: str | None = None
+        self._last_wanted = False  # End before the row count was known
 
     # -- data --------------------------------------------------------------
 
@@ -290,6 +291,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         """Show a new query's result: its first page, and its row count when known
         (else the page's length stands in until :meth:`set_total`)."""
         self.generation = generation
+        self._last_wanted = False
         self.total_known = total is not None
         self.total = total if total is not None else len(rows)
         self.pages = {0: rows}
@@ -306,6 +308,9 @@ class PortfolioTable(ScrollView, can_focus=True):
         self.total_known = True
         self._update_virtual_size()
         self.refresh()
+        if self._last_wanted:
+            self._last_wanted = False
+            self.move_cursor(total - 1)
 
     def add_page(self, generation: int, page: int, rows: list[Any]) -> None:
         if generation != self.generation:
@@ -539,15 +544,19 @@ class PortfolioTable(ScrollView, can_focus=True):
             self.cursor_row = max(0, min(index, self.total - 1))
 
     def action_cursor(self, delta: int) -> None:
+        self._last_wanted = False
         self.move_cursor(self.cursor_row + delta)
 
     def action_page(self, direction: int) -> None:
         self.move_cursor(self.cursor_row + direction * max(1, self.body_height - 1))
 
     def action_first(self) -> None:
+        self._last_wanted = False
         self.move_cursor(0)
 
     def action_last(self) -> None:
+        # before the row count is known, the last row is wherever the count puts it
+        self._last_wanted = not self.total_known
         self.move_cursor((self.total or 1) - 1)
 
     def action_scroll_left(self) -> None:
