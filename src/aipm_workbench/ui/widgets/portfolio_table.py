@@ -246,28 +246,30 @@ class PortfolioTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
 
+    @dataclass
     class PageWanted(Message):
         """The table needs a page of rows of this query generation."""
 
-        def __init__(self, generation: int, page: int) -> None:
-            self.generation = generation
-            self.page = page
-            super().__init__()
+        generation: int
+        page: int
 
+    @dataclass
     class Highlighted(Message):
-        def __init__(self, row: Any | None) -> None:
-            self.row = row
-            super().__init__()
+        """The cursor is on another row (None: no row)."""
 
+        row: Any | None
+
+    @dataclass
     class Opened(Message):
-        def __init__(self, row: Any) -> None:
-            self.row = row
-            super().__init__()
+        """A row was double-clicked."""
 
+        row: Any
+
+    @dataclass
     class SortClicked(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
+        """A column header was clicked: sort by its key."""
+
+        key: str
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
