@@ -10,6 +10,9 @@
   and back. Target: below 300 MB.
 - Re-sort and filter, in process (``App.run_test``): the time from the key press
   to the table showing the new query's rows. Target: below 100 ms.
+- Opening a long record (a feature with 30 harms), in process: the time from
+  Enter on the portfolio to the detail view drawing the record's first lines.
+  Target: below 0.2 s.
 """
 
 from __future__ import annotations
@@ -214,6 +217,48 @@ async def _in_process(db: Path) -> tuple[list[float], list[float]]:
     return sorts, filters
 
 
+LONG_HARMS = 30
+
+
+async def _open_long_record(db: Path) -> list[float]:
+    """Seconds from Enter to the record's first lines drawn, for a 60-harm feature."""
+    from aipm_workbench.cli.app import make_app
+    from aipm_workbench.storage import Store
+    from aipm_workbench.ui.screens.detail import FeatureDetailScreen
+
+    long = assessments(1, seed=11, harms=LONG_HARMS)[0]
+    Store(db).save(long)
+    app = make_app(db)
+    times: list[float] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        portfolio = app.screen
+        for _ in range(9):
+            portfolio.table.move_cursor(0)
+            t0 = time.perf_counter()
+            portfolio.open_feature(long.feature.id)
+            while not isinstance(app.screen, FeatureDetailScreen):
+                await asyncio.sleep(0.001)
+            detail = app.screen
+
+            def drawn(detail=detail) -> bool:
+                """The record's body is laid out on screen (its first sections at
+                least: the whole follows right after)."""
+                found = detail.query("#record-md")
+                body = found.first() if found else None
+                return bool(detail.record_source and body and body.region.height > 1)
+
+            while not drawn():
+                await asyncio.sleep(0.001)
+            times.append(time.perf_counter() - t0)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.press("escape")
+            await pilot.pause()
+    return times
+
+
 def run(quick: bool, workdir: Path) -> list[Result]:
     n = 2_000 if quick else 10_000
     db = workdir / "portfolio.duckdb"
@@ -260,5 +305,15 @@ def run(quick: bool, workdir: Path) -> list[Result]:
             note=f"max {max(filters) * 1000:.0f} ms over {len(filters)} filters",
         ),
     ]
+    opens = asyncio.run(_open_long_record(db))
+    results.append(
+        Result(
+            f"ui: open a long record in the detail view ({LONG_HARMS} harms), median",
+            statistics.median(opens),
+            "s",
+            0.2,
+            note=f"max {max(opens):.3f} s over {len(opens)} opens",
+        )
+    )
     results.append(Result(f"ui: building the {label} database (setup)", built, "s"))
     return results

@@ -48,7 +48,8 @@ async def test_start_screen_shows_the_ranked_portfolio(db):
         assert "critical 2" in text and "undecided 1" in text
         matrix = app.screen.query_one(RiskMatrix)
         assert matrix.counts == store.risk_matrix()
-        assert "Risk matrix: portfolio" in text
+        assert "Reversibility x detectability" in text
+        assert "residual ratings · portfolio" in text
 
 
 @pilot_test
@@ -311,7 +312,20 @@ async def test_usable_at_80x24(db):
         table_rows = [x for x in text if x[:6].strip().isdigit()]
         assert len(table_rows) >= 8  # most of the portfolio fits
         assert shown_ids(app)[:8] == ids(store.rank(limit=8, today=TODAY))
-        assert "Open" in text[-1] and "New" in text[-1]  # the footer
+        assert "Open" in text[-1] and "New" in text[-1]  # the footer...
+        for key in ("Sort", "Quit", "Keys"):  # ...keeps these however narrow
+            assert key in text[-1]
+        # a row: rank, name, residual tier as a word, and both verdicts
+        first = store.rank(limit=1, today=TODAY)[0]
+        header = next(x for x in text if "Feature" in x)
+        for column in ("#", "Feature", "Residual", "Chosen", "Recommend"):
+            assert column in header
+        row = next(x for x in text if x.strip().startswith("1 "))
+        assert first.name[:20] in row and first.residual_priority in row
+        assert row.count("kill") == 2  # chosen and recommended
+        # what gave way is on the detail line under the table
+        detail = text[-2]
+        assert "People harmed" in detail and "Review due" in detail
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen.feature_id == store.rank(limit=2, today=TODAY)[1].id
@@ -338,13 +352,37 @@ async def test_risk_matrix_for_the_portfolio_or_the_highlighted_feature(db):
         await settle(pilot)
         first = app.screen.table.highlighted
         assert matrix.counts == store.risk_matrix(first.id)
-        assert f"Risk matrix: {first.name}" in matrix.title
+        assert matrix.scope == first.name and first.name[:10] in screen_text(app)
         await pilot.press("down")  # follows the cursor
-        await wait_until(pilot, lambda: matrix.title.endswith(app.screen.table.highlighted.name))
+        await wait_until(pilot, lambda: matrix.scope == app.screen.table.highlighted.name)
         assert matrix.counts == store.risk_matrix(app.screen.table.highlighted.id)
         await pilot.click(RiskMatrix)  # a click toggles back to the portfolio
         await settle(pilot)
-        assert matrix.counts == whole and matrix.title == "Risk matrix: portfolio"
+        assert matrix.counts == whole and matrix.scope == "portfolio"
+
+
+@pilot_test
+async def test_a_key_switches_the_matrix_to_severity_by_likelihood(db):
+    store = Store(db)
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        matrix = app.screen.query_one(RiskMatrix)
+        await pilot.press("a")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Severity x likelihood" in text and "residual ratings · portfolio" in text
+        assert matrix.counts == store.risk_matrix(axes=("severity", "likelihood"))
+        assert matrix.counts != store.risk_matrix()
+        assert "S5" in text and "L1" in text
+        await pilot.press("m")  # the highlighted feature, still severity x likelihood
+        await settle(pilot)
+        first = app.screen.table.highlighted
+        assert matrix.counts == store.risk_matrix(first.id, axes=("severity", "likelihood"))
+        await pilot.press("a")  # and back
+        await settle(pilot)
+        assert "Reversibility x detectability" in screen_text(app)
+        assert matrix.counts == store.risk_matrix(first.id)
 
 
 @pilot_test
@@ -359,4 +397,35 @@ async def test_builtin_themes_render_the_portfolio(db):
             app.theme = name
             await pilot.pause()
             text = screen_text(app)
-            assert "critical" in text and "Risk matrix: portfolio" in text
+            assert "critical" in text and "Reversibility x detectability" in text
+
+
+@pilot_test
+async def test_names_use_the_width_at_120_columns(db):
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        long = next(r for r in Store(db).rank(today=TODAY) if len(r.name) > 30)
+        assert long.name[:30] in screen_text(app)  # not cut at 20 characters
+
+
+@pilot_test
+async def test_one_feature_and_the_drafts_in_progress_are_counted_in_words(tmp_path):
+    store = Store(tmp_path / "one.duckdb")
+    store.save(small_assessment(1))
+    data = {"format": "aipm-assessment/1", "feature": {"id": "voice", "name": "Voice"}}
+    store.save_draft("voice", data, "harms")
+    app = make_app(tmp_path / "one.duckdb", today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # the drafts dialog offered on start: later
+        await settle(pilot)
+        text = screen_text(app)
+        assert "1 feature " in text and "1 features" not in text
+        assert "1 draft in progress (D)" in text
+        await pilot.press("r")
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == ["1 feature."]  # the toast
+        await pilot.press("D")  # the drafts, again, from the key the summary names
+        await settle(pilot)
+        assert "Voice" in screen_text(app) and not isinstance(app.screen, PortfolioScreen)

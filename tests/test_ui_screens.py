@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from textual.widgets import DataTable, Input, Markdown, Static
+from textual.widgets import DataTable, Input, Static
 from ui_support import (
     SIZE,
     TODAY,
@@ -55,9 +55,8 @@ async def test_enter_opens_the_detail_with_record_history_and_diff(db):
         assert screen.feature_id == "support-bot"
         # the record as exported, its front matter shown as a block
         assert screen.record_source == records.record_markdown(store, "support-bot", today=TODAY)
-        record = screen.query_one("#record-md", Markdown)
-        assert record.source.startswith("```yaml\nstatus:")
-        assert "# ADR support-bot-r" in record.source
+        assert screen.record_display.startswith("```yaml\nstatus:")
+        assert "# ADR support-bot-r" in screen.record_display
         assert "Support chatbot with human handoff" in screen_text(app)
 
         await pilot.press("2")  # history
@@ -253,3 +252,137 @@ def test_open_needs_a_terminal(tmp_path):
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pilot_test
+async def test_the_detail_shows_the_new_revision_once_an_edit_is_saved(db):
+    from aipm_workbench.ui.messages import AssessmentSaved
+
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.open_feature("support-bot")
+        await settle(pilot)
+        detail = app.screen
+        assert "# ADR support-bot-r1" in detail.record_source
+        # an edit saves revision 2 without a decision (as the wizard does after E)
+        store = Store(db)
+        edited = store.latest("support-bot").assessment.model_copy(deep=True)
+        edited.feature.owner = "Someone Else"
+        edited.decision = None
+        store.save(edited)
+        app.post_message(AssessmentSaved("support-bot", 2))
+        await settle(pilot)
+        assert "revision 2" in screen_text(app).splitlines()[0]  # the header...
+        assert "# ADR support-bot-r2" in detail.record_source  # ...and the body agree
+        assert "Someone Else" in detail.record_display
+        assert "revision 2 (latest revision)" in screen_text(app)
+
+
+@pilot_test
+async def test_the_record_scrolls_with_the_keys_as_soon_as_it_opens(db):
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        scroll = app.screen.query_one("#record-scroll")
+        assert scroll.max_scroll_y > 0 and scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: scroll.scroll_y > 0)
+        paged = scroll.scroll_y
+        await pilot.press("down")
+        await wait_until(pilot, lambda: scroll.scroll_y > paged)
+        moved = scroll.scroll_y
+        await pilot.press("j")
+        await wait_until(pilot, lambda: scroll.scroll_y > moved)
+        await pilot.press("2", "1")  # History and back: the record has the keys again
+        await settle(pilot)
+        before = scroll.scroll_y
+        await pilot.press("j")
+        await wait_until(pilot, lambda: scroll.scroll_y > before)
+
+
+@pilot_test
+async def test_export_into_a_folder_with_files_says_to_tick_overwrite(db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "records"
+    out.mkdir()
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = app.screen.table.highlighted
+        number = Store(db).decided_revisions(first.id)[-1].number
+        existing = out / f"{first.id}-r{number}.md"
+        existing.write_text("mine\n", encoding="utf-8")
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("ctrl+s")  # into ./records, the default folder
+        await settle(pilot)
+        said = screen.result_text
+        assert isinstance(app.screen, ExportScreen)  # told in the dialog, not a problem modal
+        assert "already exists" in said and "Nothing was written" in said
+        assert 'Tick "Overwrite existing files"' in said
+        for wrong in ("database", "--force", "press r", "Press r"):
+            assert wrong not in said
+        assert said in screen_text(app).replace("\n", " ") or said[:40] in screen_text(app)
+        assert existing.read_text(encoding="utf-8") == "mine\n"
+        # the fix is where the user is: the focus is on the box, space ticks it
+        assert app.focused is screen.query_one("#force")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert "Wrote 1 file" in screen.result_text
+        assert existing.read_text(encoding="utf-8").startswith("---")
+
+
+def test_export_problems_speak_of_the_dialog_not_the_command():
+    from aipm_workbench.services.records import ExportError
+    from aipm_workbench.ui.screens.export import export_problem
+
+    text, overwrite = export_problem(
+        ExportError("out is a file, not a folder: choose a folder for --out"), False
+    )
+    assert "Folder box" in text and "--out" not in text and not overwrite
+    text, _ = export_problem(PermissionError(13, "Permission denied", "/x"), False)
+    assert "Permission denied" in text and "database" not in text
+
+
+HOSTILE = "\x1b]0;t\x07\u202eEvil \x1b[2J"
+
+
+@pilot_test
+async def test_an_escape_laden_name_is_shown_safely_everywhere(db):
+    store = Store(db)
+    evil = store.latest("support-bot").assessment.model_copy(deep=True)
+    evil.feature.name = HOSTILE
+    store.save(evil)
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+
+        def clean(text: str) -> None:
+            assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+            assert "\\x1b" in text and "<U+202E>" in text  # shown, visibly
+
+        text = screen_text(app)
+        clean(text)
+        header = next(line for line in text.splitlines() if "Feature" in line)
+        assert "Residual" in header and "Chosen" in header  # the table keeps its header
+        index = shown_ids(app).index("support-bot")
+        app.screen.table.move_cursor(index)
+        await pilot.press("m")  # the matrix titled with the highlighted feature
+        await settle(pilot)
+        clean(screen_text(app))
+        await pilot.press("enter")  # the detail header
+        await settle(pilot)
+        clean(screen_text(app).split("\n", 3)[0])
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.table.move_cursor(0)
+        await pilot.press("space")
+        app.screen.table.move_cursor(index)
+        await pilot.press("space", "c")  # compare: the column title
+        await settle(pilot)
+        assert isinstance(app.screen, CompareScreen)
+        clean(screen_text(app))

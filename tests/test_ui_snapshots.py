@@ -1,4 +1,5 @@
-"""One snapshot per screen and modal of the workbench at 100x32 (clock and cursor frozen).
+"""One snapshot per screen and modal of the workbench at 100x32, and the main ones at
+80x24 (clock and cursor frozen).
 
 Update with ``pytest tests/test_ui_snapshots.py --snapshot-update`` and look at
 the SVGs in ``tests/__snapshots__/`` before committing them.
@@ -67,6 +68,26 @@ def test_compare_screen(db, snap_compare):
 def test_export_modal(db, snap_compare):
     app = make_app(db, today=TODAY)
     assert snap_compare(app, terminal_size=SIZE, run_before=ready("e"))
+
+
+SMALL = (80, 24)
+
+
+def test_portfolio_screen_at_80x24(db, snap_compare):
+    """Rank, name, residual tier and both verdicts; the rest on the detail line."""
+    app = make_app(db, today=TODAY)
+    assert snap_compare(app, terminal_size=SMALL, run_before=ready("down"))
+
+
+def test_feature_detail_screen_at_80x24(db, snap_compare):
+    app = make_app(db, today=TODAY)
+    assert snap_compare(app, terminal_size=SMALL, run_before=ready("enter"))
+
+
+def test_export_modal_at_80x24(db, snap_compare):
+    """Every action of the dialog on screen."""
+    app = make_app(db, today=TODAY)
+    assert snap_compare(app, terminal_size=SMALL, run_before=ready("e"))
 
 
 def test_problem_modal(tmp_path, monkeypatch, snap_compare):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import shutil
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.worker import WorkerState
+from textual.worker import WorkerFailed, WorkerState
 
 from aipm_workbench.domain import iter_assessment_paths, parse_assessment, read_assessment
 from aipm_workbench.storage import Store
@@ -91,7 +92,8 @@ async def settle(pilot, timeout: float = 10.0) -> None:
     app = pilot.app
     deadline = time.monotonic() + timeout
     while True:
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerFailed):  # workers raise; the app shows a problem
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if not busy(app):
             # what the workers' messages mounted gets laid out and drawn

@@ -547,13 +547,36 @@ def _counts(out_rows: list[dict]) -> dict:
     }
 
 
+def rating_grid(matrix: dict[tuple[int, int], dict[str, int]], rows: str, columns: str) -> dict:
+    """A risk matrix for a template: ``matrix`` is ``Store.risk_matrix(axes=(rows,
+    columns))``; rows from 5 down, columns from 1 up, each cell's counts by tier."""
+    grid = []
+    for r in range(5, 0, -1):
+        cells = []
+        for c in range(1, 6):
+            counts = {str(t).lower(): int(n) for t, n in matrix.get((r, c), {}).items() if n}
+            text = " · ".join(f"{t[0].upper()} {counts[t]}" for t in TIER_ORDER if counts.get(t))
+            cells.append({"total": sum(counts.values()), "text": text or "-"})
+        grid.append({"rating": r, "label": SCALES[rows].anchor(r), "cells": cells})
+    return {
+        "rows_rating": rows,
+        "columns_rating": columns,
+        "rows": grid,
+        "columns": [{"rating": c, "label": SCALES[columns].anchor(c)} for c in range(1, 6)],
+        "harms": sum(cell["total"] for row in grid for cell in row["cells"]),
+    }
+
+
 def portfolio_context(
     rows: Sequence[Any],
     matrix: dict[tuple[int, int], dict[str, int]],
     today: dt.date,
+    severity_matrix: dict[tuple[int, int], dict[str, int]] | None = None,
 ) -> dict:
     """The context of the portfolio report: ``rows`` are the ranked portfolio
-    (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()``."""
+    (``Store.rank()``), ``matrix`` is ``Store.risk_matrix()`` and
+    ``severity_matrix``, when given, ``Store.risk_matrix(axes=("severity",
+    "likelihood"))`` (the template's second grid)."""
     out_rows = [_row(r, today) for r in rows]
     tallies = _counts(out_rows)
 
@@ -611,6 +634,11 @@ def portfolio_context(
             "harms": sum(totals.values()),
             "by_tier": totals,
         },
+        "severity_matrix": (
+            rating_grid(severity_matrix, "severity", "likelihood")
+            if severity_matrix is not None
+            else None
+        ),
         "scales": _scales(),
     }
 

@@ -320,7 +320,12 @@ def portfolio_markdown(store, today: dt.date | None = None, *, template=None) ->
 
     today = _today(today)
     renderer = _renderer(template)
-    ctx = portfolio_context(store.rank(today=today), store.risk_matrix(), today)
+    ctx = portfolio_context(
+        store.rank(today=today),
+        store.risk_matrix(),
+        today,
+        store.risk_matrix(axes=("severity", "likelihood")),
+    )
     return renderer.portfolio(ctx)
 
 

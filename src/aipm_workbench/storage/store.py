@@ -926,12 +926,21 @@ class Store:
             out["by_recommended"][v] = n
         return out
 
-    def risk_matrix(self, feature_id: str | None = None) -> dict[tuple[int, int], dict[str, int]]:
-        """(residual reversibility, residual detectability) -> {residual tier name: harms}.
+    def risk_matrix(
+        self,
+        feature_id: str | None = None,
+        axes: tuple[str, str] = ("reversibility", "detectability"),
+    ) -> dict[tuple[int, int], dict[str, int]]:
+        """(residual rating ``axes[0]``, residual rating ``axes[1]``) -> {residual tier
+        name: harms}; by default reversibility x detectability.
 
         Over the harms of the latest revisions (of one feature when ``feature_id`` is
         given); all 25 cells are present, empty ones as ``{}``.
         """
+        ratings = ("severity", "likelihood", "reversibility", "detectability")  # no pydantic
+        if len(axes) != 2 or not set(axes) <= set(ratings):
+            raise ValueError(f"axes must be two of {', '.join(ratings)}, not {axes!r}")
+        first, second = axes
         out: dict[tuple[int, int], dict[str, int]] = {
             (r, d): {} for r in range(1, 6) for d in range(1, 6)
         }
@@ -942,8 +951,7 @@ class Store:
                 return out
             rows = con.execute(
                 f"""
-                SELECT h.residual_reversibility, h.residual_detectability, h.residual_tier,
-                       count(*)
+                SELECT h.residual_{first}, h.residual_{second}, h.residual_tier, count(*)
                 FROM features f
                 JOIN harms h ON h.feature_id = f.id AND h.revision = f.latest
                 {where}

@@ -7,15 +7,18 @@ global bindings, the command palette and the app-wide messages together.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from .commands import ListedCommands
+from .hangup import HangupWatch, driver_class, input_fd
 from .messages import AssessmentSaved, DatabaseFailed, PortfolioChanged
 from .screens.portfolio import PortfolioScreen
 from .screens.problem import ProblemScreen
@@ -42,11 +45,16 @@ class ScreenActions(ListedCommands):
         return out
 
 
+HANGUP_EXIT = 129  # 128 + SIGHUP, as a shell reports a process ended by a hang-up
+
+
 class WorkbenchApp(App[None]):
     """``WorkbenchApp(store, today=None)``: ``today`` fixes the reference date."""
 
     TITLE = "aipm-workbench"
-    CSS_PATH = "app.tcss"
+    # the start screen's own file too: Textual loads a screen's CSS_PATH when the
+    # screen is pushed, not for the default screen
+    CSS_PATH: ClassVar[list[str]] = ["app.tcss", "screens/portfolio.tcss"]
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -58,6 +66,30 @@ class WorkbenchApp(App[None]):
         super().__init__()
         self.store = store
         self._today = today
+        self.hangup_watch: HangupWatch | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        base = super().get_driver_class()
+        return driver_class(base) if base.__name__ == "LinuxDriver" else base
+
+    def on_mount(self) -> None:
+        fd = None if self.is_headless else input_fd()
+        if fd is not None:
+            self.hangup_watch = HangupWatch(self, fd)
+            self.hangup_watch.start()
+
+    def on_unmount(self) -> None:
+        if self.hangup_watch is not None:
+            self.hangup_watch.stop()
+
+    def terminal_lost(self) -> None:
+        """The terminal went away: every screen that holds a draft saves it, then exit."""
+        for screen in reversed(self.screen_stack):
+            flush = getattr(screen, "flush_draft", None)
+            if callable(flush):
+                with suppress(Exception):  # no terminal left to tell: save the others
+                    flush()
+        self.exit(return_code=HANGUP_EXIT)
 
     def today(self) -> dt.date:
         """The reference date: fixed by the caller or ``settings.today()``."""

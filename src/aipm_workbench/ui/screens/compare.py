@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
-from ...domain.formatting import people_range
-from ..messages import DatabaseFailed
+from ...domain.formatting import people_range, plural, safe_text, verdict_label
+from ..widgets.footer import PriorityFooter
 from ..widgets.styling import themed, tier_text
-from .problem import describe_error
+from ..workers import ReportsWorkerErrors
 
 LABEL_WIDTH = 22
-
-
-class CompareLoaded(Message):
-    def __init__(self, evaluations: list[tuple[str, Any | None]]) -> None:
-        self.evaluations = evaluations  # (feature id, Evaluation or None when gone)
-        super().__init__()
-
-
-def _verdict(v: Any) -> str:
-    if v is None:
-        return "undecided"
-    return str(getattr(v, "value", v)).replace("_", " ")
 
 
 def _type_order(type_ids: set[str]) -> list[str]:
@@ -43,24 +32,24 @@ def _type_label(type_id: str) -> str:
     from ...domain import builtin_taxonomy
 
     t = builtin_taxonomy().get(type_id)
-    return f"{type_id}\n{t.label}" if t else type_id
+    return f"{type_id}\n{t.label}" if t else safe_text(type_id)
 
 
-class CompareScreen(Screen[None]):
+class CompareScreen(ReportsWorkerErrors, Screen[None]):
     """``CompareScreen(feature_ids)``: 2 to 4 features, harm by harm."""
 
+    FOOTER_GIVE_WAY = ("refresh",)  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="compare.back"),
         Binding("e", "export", "Export", id="compare.export", tooltip="Export their records"),
         Binding("r", "refresh", "Refresh", id="compare.refresh"),
     ]
 
-    DEFAULT_CSS = """
-    CompareScreen {
-        & > #compare-title { padding: 0 1; text-style: bold; background: $panel; width: 100%; }
-        & > DataTable { height: 1fr; }
-    }
-    """
+    CSS_PATH = "compare.tcss"
+
+    @dataclass
+    class Loaded(Message):
+        evaluations: list[tuple[str, Any | None]]  # (feature id, Evaluation or None when gone)
 
     def __init__(self, feature_ids: list[str]) -> None:
         super().__init__()
@@ -70,7 +59,7 @@ class CompareScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label(f"Comparing {len(self.feature_ids)} features", id="compare-title")
         yield DataTable(id="compare", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield PriorityFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -82,16 +71,13 @@ class CompareScreen(Screen[None]):
 
         today = self.app.today()
         out = []
-        try:
-            for fid in self.feature_ids:
-                stored = self.app.store.latest(fid)
-                out.append((fid, evaluate(stored.assessment, today) if stored else None))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
-        self.post_message(CompareLoaded(out))
+        for fid in self.feature_ids:
+            stored = self.app.store.latest(fid)
+            out.append((fid, evaluate(stored.assessment, today) if stored else None))
+        self.post_message(self.Loaded(out))
 
-    def on_compare_loaded(self, message: CompareLoaded) -> None:
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
         self.evaluations = message.evaluations
         self._build()
 
@@ -104,7 +90,7 @@ class CompareScreen(Screen[None]):
         table.add_column(Text(""), width=LABEL_WIDTH, key="label")
         for fid, ev in evs:
             name = ev.assessment.feature.name if ev else f"{fid} (gone)"
-            table.add_column(Text(name, style="bold"), width=width, key=fid)
+            table.add_column(Text(safe_text(name), style="bold"), width=width, key=fid)
         table.fixed_columns = 1
 
         def row(label: str, cells: list[Any], height: int = 1) -> None:
@@ -113,24 +99,30 @@ class CompareScreen(Screen[None]):
         def each(fn) -> list[Any]:
             return [Text("-") if ev is None else fn(ev) for _, ev in evs]
 
+        self._add_rollups(row, each)
+        self._add_harm_rows(table, row, each)
+
+    def _add_rollups(self, row: Any, each: Any) -> None:
+        """The feature-level rows: tiers, verdicts, people harmed, findings."""
+        app = self.app
         row("Stage", each(lambda ev: Text(ev.assessment.feature.stage.value)))
         row("Residual tier", each(lambda ev: tier_text(app, ev.residual_priority)))
         row("Inherent tier", each(lambda ev: tier_text(app, ev.priority)))
         row(
             "Worst harm",
-            each(lambda ev: Text(ev.worst_harm.id if ev.worst_harm else "-")),
+            each(lambda ev: Text(safe_text(ev.worst_harm.id) if ev.worst_harm else "-")),
         )
         row(
             "Max rpn (res./inh.)",
             each(lambda ev: Text(f"{_n(ev.residual_max_rpn)} / {_n(ev.max_rpn)}")),
         )
         row("People harmed", each(lambda ev: Text(people_range(ev.harmed_low, ev.harmed_high))))
-        row("Recommended", each(lambda ev: Text(_verdict(ev.recommended))))
+        row("Recommended", each(lambda ev: Text(verdict_label(ev.recommended))))
         row(
             "Chosen",
             each(
                 lambda ev: themed(
-                    app, _verdict(ev.verdict), "text-warning" if ev.overridden else None
+                    app, verdict_label(ev.verdict), "text-warning" if ev.overridden else None
                 )
             ),
         )
@@ -149,13 +141,16 @@ class CompareScreen(Screen[None]):
             each(
                 lambda ev: themed(
                     app,
-                    f"{_plural(ev.errors, 'error')}, {_plural(ev.warnings, 'warning')}",
+                    f"{plural(ev.errors, 'error')}, {plural(ev.warnings, 'warning')}",
                     "text-error" if ev.errors else None,
                 )
             ),
         )
         row("Harms", each(lambda ev: Text(str(len(ev.harms)))))
 
+    def _add_harm_rows(self, table: DataTable, row: Any, each: Any) -> None:
+        """One row per harm type any of the features has, in taxonomy order."""
+        evs = self.evaluations
         types = {h.harm.type for _, ev in evs if ev for h in ev.harms}
         for type_id in _type_order(types):
             cells = []
@@ -178,7 +173,7 @@ class CompareScreen(Screen[None]):
             if i:
                 out.append("\n")
             s, l, r, d = h.ratings  # noqa: E741
-            out.append(f"{h.id}\n", style="bold")
+            out.append(f"{safe_text(h.id)}\n", style="bold")
             out.append(f"S{s} L{l} R{r} D{d}\n")
             out.append_text(tier_text(app, h.inherent.tier))
             out.append(" -> ")
@@ -204,10 +199,6 @@ class CompareScreen(Screen[None]):
         from .export import ExportScreen
 
         self.app.push_screen(ExportScreen(self.feature_ids))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _n(value: int | None) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,43 +16,23 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Label,
-    Markdown,
     Select,
     Static,
     TabbedContent,
     TabPane,
 )
 
-from ...domain.formatting import people_range
-from ..messages import DatabaseFailed
+from ...domain.formatting import people_range, safe_text, verdict_label
+from ..widgets.footer import PriorityFooter
 from ..widgets.styling import tier_text
-from .problem import describe_error
+from ..workers import ReportsWorkerErrors
+from .problem import Problem
 
-
-class DetailLoaded(Message):
-    def __init__(self, latest: Any, evaluation: Any, revisions: list, record: str) -> None:
-        self.latest = latest
-        self.evaluation = evaluation
-        self.revisions = revisions
-        self.record = record
-        super().__init__()
-
-
-class RecordLoaded(Message):
-    def __init__(self, revision: int, record: str) -> None:
-        self.revision = revision
-        self.record = record
-        super().__init__()
-
-
-class DiffLoaded(Message):
-    def __init__(self, old: int, new: int, lines: list[str]) -> None:
-        self.old = old
-        self.new = new
-        self.lines = lines
-        super().__init__()
+RECENT: OrderedDict[tuple[int, str], Any] = OrderedDict()  # (store, feature) -> Loaded
+RECENT_MAX = 16
+CHECK_AFTER = 0.3  # seconds: a record shown from the cache is checked this soon
+FIRST_PART_LINES = 24  # a long record: its first sections at once, the whole just after
 
 
 def for_display(record: str) -> str:
@@ -63,13 +46,45 @@ def for_display(record: str) -> str:
     return record
 
 
-def _verdict(v: str | None) -> str:
-    return (v or "undecided").replace("_", " ")
+def first_part(text: str, lines: int = FIRST_PART_LINES) -> str:
+    """The record up to the first heading after ``lines`` lines (never inside a code
+    block): what is drawn at once, before the whole record."""
+    out: list[str] = []
+    fenced = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#") and len(out) >= lines:
+            break
+        out.append(line)
+    return "".join(out)
 
 
-class FeatureDetailScreen(Screen[None]):
+def record_view(text: str) -> RichMarkdown:
+    """A record drawn as one block (Rich's Markdown: one widget, not one per paragraph,
+    so that a long record opens at once); no terminal hyperlinks."""
+    return RichMarkdown(text, hyperlinks=False)
+
+
+class KeyScroll(VerticalScroll):
+    """A scrolling pane that also answers j and k (down, up) as the tables do."""
+
+    FOOTER_GIVE_WAY = (
+        "diff_selected",
+        "refresh",
+        "tab",
+        "edit",
+    )  # at 80 columns, least needed first
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+
+class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
     """``FeatureDetailScreen(feature_id)``."""
 
+    CSS_PATH = "detail.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("1", "tab('record')", "Record", id="detail.record"),
@@ -88,19 +103,23 @@ class FeatureDetailScreen(Screen[None]):
         ),
     ]
 
-    DEFAULT_CSS = """
-    FeatureDetailScreen {
-        & > #detail-title { padding: 0 1; background: $panel; width: 100%; height: auto; }
-        & > TabbedContent { height: 1fr; }
-        & #record-scroll { height: 1fr; padding: 0 1; }
-        & #revisions { height: 1fr; }
-        & #diff-pickers { height: 1; margin: 1 1 0 1; }
-        & #diff-pickers Label { padding: 0 1; }
-        & #diff-pickers Select { width: 24; }
-        & #diff-scroll { height: 1fr; padding: 1 1 0 1; }
-        & #record-revision { padding: 0 1; color: $text-muted; }
-    }
-    """
+    @dataclass
+    class Loaded(Message):
+        latest: Any
+        evaluation: Any
+        revisions: list
+        record: str  # the latest revision's record
+
+    @dataclass
+    class RecordLoaded(Message):
+        revision: int
+        record: str
+
+    @dataclass
+    class DiffLoaded(Message):
+        old: int
+        new: int
+        lines: list[str]
 
     def __init__(self, feature_id: str) -> None:
         super().__init__()
@@ -109,14 +128,16 @@ class FeatureDetailScreen(Screen[None]):
         self.shown_revision: int | None = None
         self.latest: Any | None = None
         self.record_source = ""  # the record as exported (Markdown)
+        self.record_display = ""  # as shown: its front matter as a code block
+        self._record_shown = 0  # bumps with each record shown: a late whole is dropped
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"{self.feature_id}: loading..."), id="detail-title")
+        yield Static(Text(f"{safe_text(self.feature_id)}: loading..."), id="detail-title")
         with TabbedContent(initial="record"):
             with TabPane("Record", id="record"):
                 yield Label("", id="record-revision")
-                with VerticalScroll(id="record-scroll"):
-                    yield Markdown("", id="record-md")
+                with KeyScroll(id="record-scroll"):
+                    yield Static("Reading the record...", id="record-md")
             with TabPane("History", id="history"):
                 yield DataTable(id="revisions", cursor_type="row", zebra_stripes=True)
             with TabPane("Diff", id="diff"):
@@ -125,14 +146,23 @@ class FeatureDetailScreen(Screen[None]):
                     yield Select([], id="diff-old", compact=True, prompt="revision")
                     yield Label("to")
                     yield Select([], id="diff-new", compact=True, prompt="revision")
-                with VerticalScroll(id="diff-scroll"):
+                with KeyScroll(id="diff-scroll"):
                     yield Static("", id="diff-text", markup=False)
-        yield Footer()
+        yield PriorityFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#revisions", DataTable)
         table.add_columns("Rev", "Saved", "Chosen", "Recommended", "Decided", "Changes")
-        self._load()
+        # the record scrolls with the keys at once (PageDown, Down, j)
+        self.query_one("#record-scroll").focus()
+        # seen before: shown at once from the cache, then checked against the database
+        cached = RECENT.get((id(self.app.store), self.feature_id))
+        if cached is None:
+            self._load()
+        else:
+            self._loaded(cached)
+            # checked once drawn: the worker would hold up the drawing meanwhile
+            self.set_timer(CHECK_AFTER, self._load)
 
     # -- loading ------------------------------------------------------------
 
@@ -143,81 +173,86 @@ class FeatureDetailScreen(Screen[None]):
 
         store = self.app.store
         today = self.app.today()
-        try:
-            latest = store.latest(self.feature_id)
-            if latest is None:
-                self.post_message(
-                    DatabaseFailed(
-                        "The feature is gone",
-                        f"{self.feature_id} is no longer in the database.",
-                    )
-                )
-                return
-            revisions = store.revisions(self.feature_id)
-            record = records.record_markdown(store, self.feature_id, today=today)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
+        latest = store.latest(self.feature_id)
+        if latest is None:
+            raise Problem(
+                "The feature is gone",
+                f"{safe_text(self.feature_id)} is no longer in the database. "
+                "Press escape to go back to the portfolio.",
+            )
+        revisions = store.revisions(self.feature_id)
+        # the latest revision, decided or not: what the header speaks of
+        record = records.record_markdown(
+            store, self.feature_id, revision=latest.info.number, today=today
+        )
         ev = evaluate(latest.assessment, today)
-        self.post_message(DetailLoaded(latest, ev, revisions, record))
+        self.post_message(self.Loaded(latest, ev, revisions, record))
 
     @work(thread=True, exclusive=True, group="db-record", exit_on_error=False)
     def _load_record(self, revision: int) -> None:
         from ...services import records
 
-        try:
-            text = records.record_markdown(
-                self.app.store, self.feature_id, revision=revision, today=self.app.today()
-            )
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
-        self.post_message(RecordLoaded(revision, text))
+        text = records.record_markdown(
+            self.app.store, self.feature_id, revision=revision, today=self.app.today()
+        )
+        self.post_message(self.RecordLoaded(revision, text))
 
     @work(thread=True, exclusive=True, group="db-diff", exit_on_error=False)
     def _load_diff(self, old: int, new: int) -> None:
         from ...domain.diff import diff_assessments
 
         store = self.app.store
-        try:
-            a = store.revision(self.feature_id, old)
-            b = store.revision(self.feature_id, new)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
+        a = store.revision(self.feature_id, old)
+        b = store.revision(self.feature_id, new)
         if a is None or b is None:
             lines = ["One of these revisions is no longer in the database."]
         else:
             lines = diff_assessments(a.assessment, b.assessment)
-        self.post_message(DiffLoaded(old, new, lines))
+        self.post_message(self.DiffLoaded(old, new, lines))
 
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        key = (id(self.app.store), self.feature_id)
+        RECENT[key] = message
+        RECENT.move_to_end(key)
+        while len(RECENT) > RECENT_MAX:
+            RECENT.popitem(last=False)
+        if (
+            self.latest is not None
+            and message.record == self.record_source
+            and [i.number for i in message.revisions] == [i.number for i in self.revisions]
+        ):
+            return  # what the cache showed is still true
         self.latest = message.latest
         self.revisions = message.revisions
         self._title(message.latest, message.evaluation)
         self._show_record(message.latest.info.number, message.record)
+        self._fill_history(message.revisions)
+
+    def _fill_history(self, revisions: list) -> None:
         table = self.query_one("#revisions", DataTable)
         table.clear()
-        for info in reversed(message.revisions):  # newest first
+        for info in reversed(revisions):  # newest first
+            changes = "; ".join(info.changes) or ("first revision" if info.number == 1 else "-")
             table.add_row(
                 str(info.number),
                 info.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                _verdict(info.verdict),
-                _verdict(info.recommended),
+                verdict_label(info.verdict),
+                verdict_label(info.recommended),
                 str(info.decided_on or "-"),
-                Text("; ".join(info.changes) or ("first revision" if info.number == 1 else "-")),
+                Text(safe_text(changes)),
                 key=str(info.number),
             )
-        options = [(f"revision {i.number}", i.number) for i in reversed(message.revisions)]
+        options = [(f"revision {i.number}", i.number) for i in reversed(revisions)]
         old_select = self.query_one("#diff-old", Select)
         new_select = self.query_one("#diff-new", Select)
         old_select.set_options(options)
         new_select.set_options(options)
-        if len(message.revisions) >= 2:
+        if len(revisions) >= 2:
             with old_select.prevent(Select.Changed), new_select.prevent(Select.Changed):
-                old_select.value = message.revisions[-2].number
-                new_select.value = message.revisions[-1].number
-            self._load_diff(message.revisions[-2].number, message.revisions[-1].number)
+                old_select.value = revisions[-2].number
+                new_select.value = revisions[-1].number
+            self._load_diff(revisions[-2].number, revisions[-1].number)
         else:
             self.query_one("#diff-text", Static).update(
                 "Only one revision so far: a diff needs two. Every save adds a revision."
@@ -226,15 +261,16 @@ class FeatureDetailScreen(Screen[None]):
     def _title(self, latest: Any, ev: Any) -> None:
         a = latest.assessment
         title = Text()
-        title.append(f"{a.feature.name}", style="bold")
-        title.append(f"  {a.feature.id}, {a.feature.stage.value}, revision {latest.info.number}")
+        title.append(safe_text(a.feature.name), style="bold")
+        title.append(
+            f"  {safe_text(a.feature.id)}, {a.feature.stage.value}, revision {latest.info.number}"
+        )
         title.append("\nresidual ")
         title.append_text(tier_text(self.app, ev.residual_priority))
         title.append(", inherent ")
         title.append_text(tier_text(self.app, ev.priority))
         title.append(
-            f"; recommended {_verdict(ev.recommended.value)}, chosen "
-            f"{_verdict(ev.verdict.value if ev.verdict else None)}"
+            f"; recommended {verdict_label(ev.recommended)}, chosen {verdict_label(ev.verdict)}"
         )
         if ev.harmed_high is not None:
             title.append(f"; up to {people_range(ev.harmed_low, ev.harmed_high)} people harmed")
@@ -248,13 +284,28 @@ class FeatureDetailScreen(Screen[None]):
             f"Decision record of revision {revision} ({note}); History: enter shows another."
         )
         self.record_source = text
-        self.query_one("#record-md", Markdown).update(for_display(text))
+        # a long record: its first sections at once, the whole once they are drawn
+        self.record_display = for_display(text)
+        first = first_part(self.record_display)
+        self._record_shown += 1
+        self.query_one("#record-md", Static).update(record_view(first))
+        if first != self.record_display:
+            self.call_after_refresh(self._show_whole, self._record_shown)
 
-    def on_record_loaded(self, message: RecordLoaded) -> None:
+    def _show_whole(self, shown: int) -> None:
+        if shown == self._record_shown:  # no newer record meanwhile
+            self.query_one("#record-md", Static).update(record_view(self.record_display))
+
+    @on(RecordLoaded)
+    def _record_loaded(self, message: RecordLoaded) -> None:
         self._show_record(message.revision, message.record)
         self.query_one(TabbedContent).active = "record"
+        scroll = self.query_one("#record-scroll")
+        scroll.scroll_home(animate=False)  # another record: from its top
+        scroll.focus()
 
-    def on_diff_loaded(self, message: DiffLoaded) -> None:
+    @on(DiffLoaded)
+    def _diff_loaded(self, message: DiffLoaded) -> None:
         old = self.query_one("#diff-old", Select).value
         new = self.query_one("#diff-new", Select).value
         if (old, new) != (message.old, message.new):
@@ -279,8 +330,8 @@ class FeatureDetailScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        if tab == "history":
-            self.query_one("#revisions", DataTable).focus()
+        focus = {"record": "#record-scroll", "history": "#revisions", "diff": "#diff-scroll"}
+        self.query_one(focus[tab]).focus()
 
     def action_diff_selected(self) -> None:
         table = self.query_one("#revisions", DataTable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,32 +19,49 @@ from textual.widgets import (
     Input,
     Label,
     ProgressBar,
-    RadioButton,
     RadioSet,
     Static,
 )
+from textual.worker import Worker
 
+from ...domain.formatting import plural, safe_text
+from ..widgets.marks import MarkedCheckbox, MarkedRadioButton
+from ..workers import ReportsWorkerErrors
 from .problem import describe_error
 
 DEFAULT_FOLDER = "records"
 SHOW_PATHS = 6
+SHORT = 30  # below this many rows the dialog's fields go compact: its buttons stay on screen
+OVERWRITE = "Overwrite existing files"
 
 
-class ExportProgress(Message):
-    def __init__(self, done: int, total: int) -> None:
-        self.done = done
-        self.total = total
-        super().__init__()
+def export_problem(error: BaseException, force: bool) -> tuple[str, bool]:
+    """What the dialog says about a failed export, in the dialog's own terms (its
+    boxes, not the command's options), and whether ticking Overwrite is the fix."""
+    from ...services.records import ExportError
+    from ...storage import DatabaseLocked
+
+    text = safe_text(str(error), newlines=True).rstrip(".")
+    if isinstance(error, ExportError):
+        head, sep, _fix = text.partition(": nothing was written")
+        if sep and "already exists" in head and not force:
+            return (
+                f'Nothing was written: {head}. Tick "{OVERWRITE}" (space) to replace '
+                "the files there, or type another folder.",
+                True,
+            )
+        text = text.replace("choose a folder for --out", "type a folder in the Folder box")
+        text = text.replace("--force", f'"{OVERWRITE}"')
+        return f"Nothing was written: {text}.", False
+    if isinstance(error, DatabaseLocked):
+        return f"Nothing was written: {text}. When it is free, press Export again.", False
+    if isinstance(error, OSError):
+        return f"Nothing was written: {text}. Check the folder and its permissions.", False
+    title, message = describe_error(error)
+    return f"Nothing was written. {title}: {message}", False
 
 
-class ExportFinished(Message):
-    def __init__(self, paths: list[Path], error: tuple[str, str] | None = None) -> None:
-        self.paths = paths
-        self.error = error
-        super().__init__()
-
-
-class ExportScreen(ModalScreen[list[Path] | None]):
+class ExportScreen(ReportsWorkerErrors, ModalScreen[list[Path] | None]):
     """``ExportScreen(feature_ids=None)``: dismisses with the paths written, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -51,30 +69,16 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         Binding("escape", "close", "Close", id="export.close"),
     ]
 
-    DEFAULT_CSS = """
-    ExportScreen {
-        align: center middle;
-        & > #export {
-            width: 76;
-            max-width: 96%;
-            height: auto;
-            max-height: 96%;
-            border: thick $primary;
-            background: $panel;
-            padding: 0 2;
-        }
-        & #export-title { text-style: bold; margin-bottom: 1; }
-        & RadioSet { width: 100%; }
-        & #folder-row { height: auto; margin-top: 1; }
-        & #folder-row Label { padding: 1 1 0 0; }
-        & #folder { width: 1fr; }
-        & ProgressBar { margin-top: 1; }
-        & #export-result { height: auto; max-height: 9; margin-top: 1; }
-        & #export-result.-error { color: $text-error; }
-        & #export-buttons { height: auto; align-horizontal: right; }
-        & #export-buttons Button { margin-left: 2; }
-    }
-    """
+    CSS_PATH = "export.tcss"
+
+    @dataclass
+    class Progress(Message):
+        done: int
+        total: int
+
+    @dataclass
+    class Finished(Message):
+        paths: list[Path]
 
     def __init__(self, feature_ids: list[str] | None = None) -> None:
         super().__init__()
@@ -90,17 +94,19 @@ class ExportScreen(ModalScreen[list[Path] | None]):
                 if self.feature_ids:
                     ids = self.feature_ids
                     label = (
-                        f"Decision record of {ids[0]}"
+                        f"Decision record of {safe_text(ids[0])}"
                         if len(ids) == 1
                         else f"Decision records of the {len(ids)} marked features"
                     )
-                    yield RadioButton(label, value=True, id="what-some")
-                yield RadioButton("All decision records", value=not self.feature_ids, id="what-all")
-                yield RadioButton("Portfolio report (Markdown)", id="what-portfolio")
+                    yield MarkedRadioButton(label, value=True, id="what-some")
+                yield MarkedRadioButton(
+                    "All decision records", value=not self.feature_ids, id="what-all"
+                )
+                yield MarkedRadioButton("Portfolio report (Markdown)", id="what-portfolio")
             with Horizontal(id="folder-row"):
                 yield Label("Folder")
                 yield Input(DEFAULT_FOLDER, id="folder", placeholder="a folder path")
-            yield Checkbox("Overwrite existing files", id="force")
+            yield MarkedCheckbox(OVERWRITE, id="force")
             yield ProgressBar(id="progress", show_eta=False)
             with VerticalScroll(id="export-result"):
                 yield Static("", id="export-message", markup=False)
@@ -112,6 +118,12 @@ class ExportScreen(ModalScreen[list[Path] | None]):
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
         self.query_one(RadioSet).focus()
+
+    def on_resize(self) -> None:
+        short = self.size.height < SHORT
+        self.set_class(short, "-short")
+        for widget in self.query("RadioSet, RadioButton, Input, Checkbox, Button"):
+            widget.compact = short  # type: ignore[attr-defined]
 
     def _what(self) -> str:
         pressed = self.query_one(RadioSet).pressed_button
@@ -158,42 +170,47 @@ class ExportScreen(ModalScreen[list[Path] | None]):
         today = self.app.today()
 
         def progress(done: int, total: int) -> None:
-            self.post_message(ExportProgress(done, total))
+            self.post_message(self.Progress(done, total))
 
-        try:
-            if what == "portfolio":
-                paths = [records.export_portfolio(store, out_dir, force=force, today=today)]
-            else:
-                ids = self.feature_ids if what == "some" else None
-                paths = records.export_records(
-                    store, ids, out_dir, force=force, today=today, progress=progress
-                )
-        except Exception as exc:  # noqa: BLE001 - shown in the dialog
-            self.post_message(ExportFinished([], describe_error(exc)))
+        if what == "portfolio":
+            paths = [records.export_portfolio(store, out_dir, force=force, today=today)]
+        else:
+            ids = self.feature_ids if what == "some" else None
+            paths = records.export_records(
+                store, ids, out_dir, force=force, today=today, progress=progress
+            )
+        self.post_message(self.Finished(list(paths)))
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> None:
+        """A failed export is told in the dialog, with the fix that is in the dialog."""
+        if worker.group != "db":
+            super().worker_failed(worker, error)
             return
-        self.post_message(ExportFinished(list(paths)))
+        self.running = False
+        self.query_one("#run", Button).disabled = False
+        self.query_one(ProgressBar).display = False
+        text, overwrite_fixes = export_problem(error, self.query_one("#force", Checkbox).value)
+        self._show_error(text)
+        (self.query_one("#force") if overwrite_fixes else self.query_one("#folder")).focus()
 
-    def on_export_progress(self, message: ExportProgress) -> None:
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
         self.query_one(ProgressBar).update(total=message.total, progress=message.done)
 
-    def on_export_finished(self, message: ExportFinished) -> None:
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
         self.running = False
         self.query_one("#run", Button).disabled = False
         bar = self.query_one(ProgressBar)
-        if message.error is not None:
-            bar.display = False
-            title, text = message.error
-            self._show_error(f"{title}. {text}")
-            return
         self.written = (self.written or []) + message.paths
         bar.update(total=max(1, len(message.paths)), progress=max(1, len(message.paths)))
         n = len(message.paths)
         if n == 0:
             self._set_message("Nothing to write: no decided revisions.", error=False)
             return
-        folder = message.paths[0].parent.resolve()
-        lines = [f"Wrote {n} file{'s' if n != 1 else ''} to {folder}:"]
-        lines += [f"  {p.name}" for p in message.paths[:SHOW_PATHS]]
+        folder = safe_text(message.paths[0].parent.resolve())
+        lines = [f"Wrote {plural(n, 'file')} to {folder}:"]
+        lines += [f"  {safe_text(p.name)}" for p in message.paths[:SHOW_PATHS]]
         if n > SHOW_PATHS:
             lines.append(f"  ... and {n - SHOW_PATHS} more")
         self._set_message("\n".join(lines), error=False)

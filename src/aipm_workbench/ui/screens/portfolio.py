@@ -21,18 +21,23 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, Select
+from textual.widgets import Input, Label, Select
+from textual.worker import Worker
 
+from ...domain.formatting import plural, safe_text, verdict_label
+from ...domain.vocab import Stage, Tier, Verdict
 from ..commands import ListedCommands
-from ..messages import DatabaseFailed
+from ..widgets.footer import PriorityFooter
 from ..widgets.portfolio_table import COLUMNS, PAGE_SIZE, PortfolioTable, verdict_short
-from ..widgets.risk_matrix import RiskMatrix
+from ..widgets.risk_matrix import AXES, RiskMatrix
 from ..widgets.summary import SummaryBar
-from .problem import describe_error
+from ..workers import ReportsWorkerErrors
+from .problem import Problem
 
-TIERS = ("critical", "high", "medium", "low")
-VERDICTS = ("ship", "ship_with_guardrails", "hold", "kill", "undecided")
-STAGES = ("concept", "prototype", "beta", "launched", "retired")
+UNDECIDED = verdict_label(None)  # the store's filter word for "no verdict chosen"
+TIERS = tuple(t.name for t in sorted(Tier, reverse=True))  # worst first
+VERDICTS = (*(v.value for v in Verdict), UNDECIDED)
+STAGES = tuple(s.value for s in Stage)
 # Columns whose natural order is "worst or biggest first".
 DESCENDING_FIRST = {
     "residual_priority",
@@ -77,81 +82,10 @@ class Query:
         return f"{column}{arrow}" if self.sort or self.descending else "rank"
 
 
-class Loaded(Message):
-    def __init__(
-        self,
-        generation: int,
-        total: int | None,  # None: counted next (TotalLoaded)
-        rows: list,
-        cursor: int,
-        extra: dict,
-        failed: bool = False,
-        overview: bool = False,
-    ) -> None:
-        self.failed = failed
-        self.overview = overview  # a full reload: the summary and matrix follow
-        self.generation = generation
-        self.total = total
-        self.rows = rows
-        self.cursor = cursor
-        self.extra = extra  # page number -> rows, when the cursor is beyond the first page
-        super().__init__()
+def wizard_screen(app: Any, draft: Any | None = None, **kwargs: Any) -> Screen:
+    """A ``WizardScreen`` (resuming ``draft``, a stored draft, when given)."""
+    from .wizard import WizardScreen
 
-
-class TotalLoaded(Message):
-    def __init__(self, generation: int, total: int) -> None:
-        self.generation = generation
-        self.total = total
-        super().__init__()
-
-
-class PageLoaded(Message):
-    def __init__(self, generation: int, page: int, rows: list) -> None:
-        self.generation = generation
-        self.page = page
-        self.rows = rows
-        super().__init__()
-
-
-class OverviewLoaded(Message):
-    def __init__(self, summary: dict, drafts: list) -> None:
-        self.summary = summary
-        self.drafts = drafts
-        super().__init__()
-
-
-class MatrixLoaded(Message):
-    def __init__(self, feature: Any | None, counts: dict) -> None:
-        self.feature = feature
-        self.counts = counts
-        super().__init__()
-
-
-class LatestLoaded(Message):
-    """The latest revision of a feature (or its stored draft: ``draft`` True), to edit it."""
-
-    def __init__(self, feature_id: str, assessment: Any, step: str | None, draft: bool):
-        self.feature_id = feature_id
-        self.assessment = assessment
-        self.step = step
-        self.draft = draft
-        super().__init__()
-
-
-def wizard_screen(app: Any, draft: Any | None = None, **kwargs: Any) -> Screen | None:
-    """A ``WizardScreen`` (resuming ``draft``, a stored draft, when given), or None
-    with a notice when this build has no wizard."""
-    try:
-        from .wizard import WizardScreen
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.endswith("screens.wizard"):
-            app.notify(
-                "The guided assessment is not available in this build.",
-                title="Not available",
-                severity="warning",
-            )
-            return None
-        raise
     if draft is not None:
         # the draft's own key, so that the wizard goes on writing the same draft
         return WizardScreen(
@@ -215,10 +149,19 @@ def _select(kind: str, values: tuple[str, ...], value: str | None) -> Select[str
     )
 
 
-class PortfolioScreen(Screen[None]):
+class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
     """The ranked portfolio: open, compare, export, assess."""
 
+    CSS_PATH = "portfolio.tcss"
     COMMANDS = {PortfolioCommands}
+    FOOTER_GIVE_WAY = (
+        "mark",
+        "compare",
+        "edit",
+        "new",
+        "search",
+        "export",
+    )  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="portfolio.open", tooltip="Open the feature"),
         Binding("n", "new", "New", id="portfolio.new", tooltip="Start a new assessment"),
@@ -238,9 +181,63 @@ class PortfolioScreen(Screen[None]):
         Binding("g", "cycle('stage')", "Filter stage", id="portfolio.stage", show=False),
         Binding("x", "clear_filters", "Clear filters", id="portfolio.clear", show=False),
         Binding("m", "matrix", "Matrix: portfolio/feature", id="portfolio.matrix", show=False),
+        Binding(
+            "a",
+            "matrix_axes",
+            "Matrix: R x D / S x L",
+            id="portfolio.matrix_axes",
+            show=False,
+            tooltip="Switch the risk matrix between reversibility x detectability "
+            "and severity x likelihood",
+        ),
+        Binding("D", "drafts", "Drafts", id="portfolio.drafts", show=False, tooltip="Drafts"),
         Binding("b", "band", "Show/hide summary", id="portfolio.band", show=False),
         Binding("escape", "unfocus_filters", "Back to the table", show=False),
     ]
+
+    # -- what the workers post back (each carries the query generation it answers)
+
+    @dataclass
+    class Loaded(Message):
+        """The first page of a query; ``total`` None: it is counted next."""
+
+        generation: int
+        total: int | None
+        rows: list
+        cursor: int
+        extra: dict  # page number -> rows, when the cursor is beyond the first page
+        overview: bool = False  # a full reload: the summary and matrix follow
+
+    @dataclass
+    class TotalLoaded(Message):
+        generation: int
+        total: int
+
+    @dataclass
+    class PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list
+
+    @dataclass
+    class OverviewLoaded(Message):
+        summary: dict
+        drafts: list
+
+    @dataclass
+    class MatrixLoaded(Message):
+        feature: Any | None  # None: the whole portfolio
+        axes: str
+        counts: dict
+
+    @dataclass
+    class LatestLoaded(Message):
+        """The latest revision of a feature (or its stored draft: ``draft`` True), to edit it."""
+
+        feature_id: str
+        assessment: Any
+        step: str | None
+        draft: bool
 
     def __init__(self) -> None:
         super().__init__()
@@ -248,7 +245,9 @@ class PortfolioScreen(Screen[None]):
         self.generation = 0
         self._counter = itertools.count(1)
         self.matrix_feature = False  # the matrix shows the highlighted feature
+        self.matrix_axes = AXES[0]
         self.drafts_offered = False
+        self.drafts: list = []
         self.summary: dict | None = None
         self._search_timer: Timer | None = None
         self._matrix_timer: Timer | None = None
@@ -270,6 +269,8 @@ class PortfolioScreen(Screen[None]):
             # are drawn (see _mount_rest): they would hold up the first rows
             yield Label("", id="shown")
         yield PortfolioTable(id="table")
+        # the highlighted row's columns that gave way to a narrow terminal
+        yield Label("", id="row-detail", markup=False)
 
     def _mount_rest(self) -> None:
         if self._rest_mounted:
@@ -284,7 +285,7 @@ class PortfolioScreen(Screen[None]):
             ],
             before="#shown",
         )
-        self.mount(Footer())
+        self.mount(PriorityFooter(compact=True))
         self.call_after_refresh(self.refresh_bindings)  # the footer shows its keys
 
     @property
@@ -298,6 +299,14 @@ class PortfolioScreen(Screen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 90, "-narrow")
         self.set_class(self.size.height < 22, "-short")
+        self.call_after_refresh(self._update_detail)
+
+    def _update_detail(self) -> None:
+        table = self.table
+        line = self.query_one("#row-detail", Label)
+        text = table.detail_line(table.highlighted)
+        line.display = bool(text)
+        line.update(text)
 
     # -- loading ------------------------------------------------------------
 
@@ -333,86 +342,78 @@ class PortfolioScreen(Screen[None]):
         """The first page of a query (the row count follows, see ``_load_count``)."""
         store = self.app.store
         today = self.app.today()
-        try:
-            rows = store.rank(**query.rank_args(), limit=PAGE_SIZE, offset=0, today=today)
-            if len(rows) < PAGE_SIZE:
-                total = len(rows)
-            cursor, extra = 0, {}
-            if select is not None:
-                found = next((i for i, r in enumerate(rows) if r.id == select), None)
-                if found is None and len(rows) == PAGE_SIZE:
-                    # beyond the first page: find its place, then load its page
-                    ids = [r.id for r in store.rank(**query.rank_args(), today=today)]
-                    total = len(ids)
-                    found = ids.index(select) if select in ids else None
-                    if found is not None:
-                        page = found // PAGE_SIZE
-                        extra[page] = store.rank(
-                            **query.rank_args(),
-                            limit=PAGE_SIZE,
-                            offset=page * PAGE_SIZE,
-                            today=today,
-                        )
-                cursor = found or 0
-            self.post_message(Loaded(generation, total, rows, cursor, extra, overview=overview))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a modal
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            self.post_message(Loaded(generation, 0, [], 0, {}, failed=True))
+        rows = store.rank(**query.rank_args(), limit=PAGE_SIZE, offset=0, today=today)
+        if len(rows) < PAGE_SIZE:
+            total = len(rows)
+        cursor, extra = 0, {}
+        if select is not None:
+            found = next((i for i, r in enumerate(rows) if r.id == select), None)
+            if found is None and len(rows) == PAGE_SIZE:
+                # beyond the first page: find its place, then load its page
+                ids = [r.id for r in store.rank(**query.rank_args(), today=today)]
+                total = len(ids)
+                found = ids.index(select) if select in ids else None
+                if found is not None:
+                    page = found // PAGE_SIZE
+                    extra[page] = store.rank(
+                        **query.rank_args(), limit=PAGE_SIZE, offset=page * PAGE_SIZE, today=today
+                    )
+            cursor = found or 0
+        self.post_message(self.Loaded(generation, total, rows, cursor, extra, overview=overview))
+
+    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
+    def _warm_records(self, feature_id: str) -> None:
+        """Render one record once, in the background: the first detail view then
+        opens without loading the templates and the record code."""
+        from ...services import records
+
+        records.record_markdown(self.app.store, feature_id, today=self.app.today())
+
+    def worker_failed(self, worker: Worker, error: BaseException) -> None:
+        if worker.group == "warm":  # only a head start: the detail view will say it
+            return
+        if worker.group == "db":  # the first page: say so in the table too
+            self.table.empty_text = "The portfolio could not be read: press r to try again."
+            self.table.reset(self.generation, 0, [])
+            self.query_one(SummaryBar).update("The database could not be read.")
+            self.query_one(RiskMatrix).show({}, "no data")
+            self._update_shown()
+        super().worker_failed(worker, error)
 
     @work(thread=True, exclusive=True, group="db-count", exit_on_error=False)
     def _load_count(self, generation: int, query: Query) -> None:
-        try:
-            total = self.app.store.count(**query.filters())
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
-        self.post_message(TotalLoaded(generation, total))
+        total = self.app.store.count(**query.filters())
+        self.post_message(self.TotalLoaded(generation, total))
 
     @work(thread=True, exclusive=True, group="db-overview", exit_on_error=False)
     def _load_overview(self) -> None:
         """The summary, the drafts and the portfolio's risk matrix."""
         store = self.app.store
-        try:
-            summary = store.summary(today=self.app.today())
-            drafts = store.drafts()
-            self.post_message(OverviewLoaded(summary, drafts))
-            if not self.matrix_feature:
-                self.post_message(MatrixLoaded(None, store.risk_matrix(None)))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
+        summary = store.summary(today=self.app.today())
+        drafts = store.drafts()
+        self.post_message(self.OverviewLoaded(summary, drafts))
+        if not self.matrix_feature:
+            axes = self.matrix_axes
+            self.post_message(self.MatrixLoaded(None, axes, store.risk_matrix(None, axes=axes)))
 
     @work(thread=True, group="db-page", exit_on_error=False)
     def _load_page(self, generation: int, query: Query, page: int) -> None:
-        try:
-            rows = self.app.store.rank(
-                **query.rank_args(),
-                limit=PAGE_SIZE,
-                offset=page * PAGE_SIZE,
-                today=self.app.today(),
-            )
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
-        self.post_message(PageLoaded(generation, page, rows))
+        rows = self.app.store.rank(
+            **query.rank_args(), limit=PAGE_SIZE, offset=page * PAGE_SIZE, today=self.app.today()
+        )
+        self.post_message(self.PageLoaded(generation, page, rows))
 
     @work(thread=True, exclusive=True, group="db-matrix", exit_on_error=False)
-    def _load_matrix(self, feature: Any | None) -> None:
-        try:
-            counts = self.app.store.risk_matrix(feature.id if feature else None)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
-        self.post_message(MatrixLoaded(feature, counts))
+    def _load_matrix(self, feature: Any | None, axes: str) -> None:
+        counts = self.app.store.risk_matrix(feature.id if feature else None, axes=axes)
+        self.post_message(self.MatrixLoaded(feature, axes, counts))
 
-    def on_loaded(self, message: Loaded) -> None:
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
         if message.generation != self.generation:
             return
         table = self.table
-        if message.failed:
-            table.empty_text = "The portfolio could not be read: press r to try again."
-            self.query_one(SummaryBar).update("The database could not be read.")
-            self.query_one(RiskMatrix).show({}, "Risk matrix: no data")
-        elif not message.rows:
+        if not message.rows:
             table.empty_text = (
                 "No feature matches the filters: press x to clear them, / to edit the text."
                 if self.query_state.filtered
@@ -435,39 +436,49 @@ class PortfolioScreen(Screen[None]):
             self._focus_table_after_load = False
             self.call_after_refresh(table.focus)
 
-    def on_total_loaded(self, message: TotalLoaded) -> None:
+    @on(TotalLoaded)
+    def _total_loaded(self, message: TotalLoaded) -> None:
         if message.generation == self.generation:
             self.table.set_total(message.generation, message.total)
             self._update_shown()
 
-    def on_page_loaded(self, message: PageLoaded) -> None:
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
         self.table.add_page(message.generation, message.page, message.rows)
 
-    def on_overview_loaded(self, message: OverviewLoaded) -> None:
+    @on(OverviewLoaded)
+    def _overview_loaded(self, message: OverviewLoaded) -> None:
         before = self.summary
         self.summary = message.summary
-        self.query_one(SummaryBar).show(message.summary, self.app.today())
+        self.drafts = message.drafts
+        self.query_one(SummaryBar).show(message.summary, self.app.today(), len(message.drafts))
         if before is not None:
             total, was = message.summary.get("total", 0), before.get("total", 0)
             change = f" ({total - was:+d} since the last load)" if total != was else ""
-            self.notify(f"{total} features{change}.", title="Refreshed", timeout=3)
+            self.notify(f"{plural(total, 'feature')}{change}.", title="Refreshed", timeout=3)
         if message.drafts and not self.drafts_offered:
             self.drafts_offered = True
             self.offer_drafts(message.drafts)
+        highlighted = self.table.highlighted
+        if before is None and highlighted is not None:
+            self._warm_records(highlighted.id)
 
-    def on_matrix_loaded(self, message: MatrixLoaded) -> None:
+    @on(MatrixLoaded)
+    def _matrix_loaded(self, message: MatrixLoaded) -> None:
+        if message.axes != self.matrix_axes:
+            return
         if message.feature is None:
             if self.matrix_feature:
                 return
-            title = "Risk matrix: portfolio"
+            scope = "portfolio"
         else:
             highlighted = self.table.highlighted
             if not self.matrix_feature or highlighted is None:
                 return
             if highlighted.id != message.feature.id:
                 return
-            title = f"Risk matrix: {message.feature.name}"
-        self.query_one(RiskMatrix).show(message.counts, title)
+            scope = safe_text(message.feature.name)
+        self.query_one(RiskMatrix).show(message.counts, scope, message.axes)
 
     @on(PortfolioTable.PageWanted)
     def _page_wanted(self, message: PortfolioTable.PageWanted) -> None:
@@ -476,11 +487,14 @@ class PortfolioScreen(Screen[None]):
 
     @on(PortfolioTable.Highlighted)
     def _highlighted(self, message: PortfolioTable.Highlighted) -> None:
+        self._update_detail()
         if self.matrix_feature and message.row is not None:
             if self._matrix_timer is not None:
                 self._matrix_timer.stop()
             row = message.row
-            self._matrix_timer = self.set_timer(0.1, lambda: self._load_matrix(row))
+            self._matrix_timer = self.set_timer(
+                0.1, lambda: self._load_matrix(row, self.matrix_axes)
+            )
 
     @on(PortfolioTable.Opened)
     def _opened(self, message: PortfolioTable.Opened) -> None:
@@ -592,9 +606,7 @@ class PortfolioScreen(Screen[None]):
         self.app.push_screen(FeatureDetailScreen(feature_id))
 
     def action_new(self) -> None:
-        screen = wizard_screen(self.app)
-        if screen is not None:
-            self.app.push_screen(screen)
+        self.app.push_screen(wizard_screen(self.app))
 
     def action_edit(self) -> None:
         row = self.table.highlighted
@@ -607,33 +619,29 @@ class PortfolioScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="db-edit", exit_on_error=False)
     def _load_latest(self, feature_id: str) -> None:
         store = self.app.store
-        try:
-            draft = store.draft(feature_id)
-            if draft is not None:
-                self.post_message(LatestLoaded(feature_id, draft, draft.step, True))
-                return
-            latest = store.latest(feature_id)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
+        draft = store.draft(feature_id)
+        if draft is not None:
+            self.post_message(self.LatestLoaded(feature_id, draft, draft.step, True))
             return
+        latest = store.latest(feature_id)
         if latest is None:
-            self.post_message(
-                DatabaseFailed(
-                    "The feature is gone",
-                    f"{feature_id} is no longer in the database. Press r to reload.",
-                )
+            raise Problem(
+                "The feature is gone",
+                f"{safe_text(feature_id)} is no longer in the database. "
+                "Press r on the portfolio to reload it.",
             )
-            return
-        self.post_message(LatestLoaded(feature_id, latest.assessment, None, False))
+        self.post_message(self.LatestLoaded(feature_id, latest.assessment, None, False))
 
-    def on_latest_loaded(self, message: LatestLoaded) -> None:
+    @on(LatestLoaded)
+    def _latest_loaded(self, message: LatestLoaded) -> None:
         if message.draft:
-            self.notify(f"Resuming your unsaved draft of {message.feature_id}.", timeout=4)
+            self.notify(
+                f"Resuming your unsaved draft of {safe_text(message.feature_id)}.", timeout=4
+            )
             screen = wizard_screen(self.app, draft=message.assessment)
         else:
             screen = wizard_screen(self.app, assessment=message.assessment)
-        if screen is not None:
-            self.app.push_screen(screen)
+        self.app.push_screen(screen)
 
     def action_mark(self) -> None:
         row = self.table.toggle_selected()
@@ -670,7 +678,12 @@ class PortfolioScreen(Screen[None]):
         row = self.table.highlighted
         if self.matrix_feature and row is None:
             self.matrix_feature = False
-        self._load_matrix(row if self.matrix_feature else None)
+        self._load_matrix(row if self.matrix_feature else None, self.matrix_axes)
+
+    def action_matrix_axes(self) -> None:
+        self.matrix_axes = AXES[(AXES.index(self.matrix_axes) + 1) % len(AXES)]
+        row = self.table.highlighted if self.matrix_feature else None
+        self._load_matrix(row, self.matrix_axes)
 
     def on_risk_matrix_toggled(self, message: RiskMatrix.Toggled) -> None:
         self.action_matrix()
@@ -681,6 +694,12 @@ class PortfolioScreen(Screen[None]):
 
     # -- drafts -------------------------------------------------------------
 
+    def action_drafts(self) -> None:
+        if not self.drafts:
+            self.notify("No draft in progress: press n to start an assessment.", timeout=3)
+            return
+        self.offer_drafts(self.drafts)
+
     def offer_drafts(self, drafts: list) -> None:
         from .drafts import DraftsScreen
 
@@ -689,8 +708,6 @@ class PortfolioScreen(Screen[None]):
                 return
             what, draft = result
             if what == "resume":
-                screen = wizard_screen(self.app, draft=draft)
-                if screen is not None:
-                    self.app.push_screen(screen)
+                self.app.push_screen(wizard_screen(self.app, draft=draft))
 
         self.app.push_screen(DraftsScreen(drafts), chosen)

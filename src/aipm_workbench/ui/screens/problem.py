@@ -10,14 +10,27 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, Static
 
+from ...domain.formatting import safe_text
+
 Choice = Literal["ok", "quit"]
+
+
+class Problem(Exception):
+    """A problem a worker found and already put in words: ``Problem(title, message)``."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(message)
+        self.title = title
+        self.message = message
 
 
 def describe_error(exc: BaseException) -> tuple[str, str]:
     """A title and a message a person can act on, for any error a worker meets."""
     from ...storage import DatabaseDamaged, DatabaseLocked, DatabaseTooNew, StoreError
 
-    again = "Press r on the portfolio to try again."
+    if isinstance(exc, Problem):
+        return exc.title, exc.message
+    again = "Press r to try again."
     if isinstance(exc, DatabaseLocked):
         return "The database is locked", f"{exc}.\n\nWhen it is free: {again}"
     if isinstance(exc, DatabaseDamaged):
@@ -46,24 +59,7 @@ class ProblemScreen(ModalScreen[Choice]):
         Binding("q", "quit_app", "Quit", id="problem.quit"),
     ]
 
-    DEFAULT_CSS = """
-    ProblemScreen {
-        align: center middle;
-        & > #problem {
-            width: 72;
-            max-width: 95%;
-            height: auto;
-            max-height: 90%;
-            border: thick $error;
-            background: $panel;
-            padding: 1 2;
-        }
-        & #problem-title { text-style: bold; color: $text-error; margin-bottom: 1; }
-        & #problem-body { height: auto; max-height: 16; }
-        & #problem-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-        & #problem-buttons Button { margin-left: 2; }
-    }
-    """
+    CSS_PATH = "problem.tcss"
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
@@ -72,9 +68,11 @@ class ProblemScreen(ModalScreen[Choice]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="problem"):
-            yield Label(self.problem_title, id="problem-title")
+            yield Label(safe_text(self.problem_title), id="problem-title", markup=False)
             with VerticalScroll(id="problem-body"):
-                yield Static(self.message, id="problem-message", markup=False)
+                yield Static(
+                    safe_text(self.message, newlines=True), id="problem-message", markup=False
+                )
             with Horizontal(id="problem-buttons"):
                 yield Button("Quit", id="quit", variant="error")
                 yield Button("OK", id="ok", variant="primary")

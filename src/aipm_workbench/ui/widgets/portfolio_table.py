@@ -26,21 +26,19 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...domain.formatting import safe_text, verdict_label
+from ...domain.vocab import Tier, Verdict
 from ..paging import PAGE_SIZE  # noqa: E402,F401  (re-exported)
 
 KEEP_PAGES = 5  # pages kept around the viewport; the rest are dropped
-
-VERDICT_SHORT = {
-    "ship": "ship",
-    "ship_with_guardrails": "ship+guard",
-    "hold": "hold",
-    "kill": "kill",
-    None: "undecided",
-}
+TIER_NAMES = frozenset(t.name for t in Tier)
 
 
 def verdict_short(value: str | None) -> str:
-    return VERDICT_SHORT.get(value, value or "undecided")
+    """A verdict in at most ten cells: ``ship+guard`` for ship with guardrails."""
+    if value == Verdict.ship_with_guardrails:
+        return "ship+guard"
+    return verdict_label(value)
 
 
 def short_people(n: float) -> str:
@@ -101,13 +99,13 @@ class Column:
 
 
 def _tier_style(value: str | None) -> str | None:
-    return value if value in ("critical", "high", "medium", "low") else None
+    return value if value in TIER_NAMES else None
 
 
 RANK = 0  # the index of the rank column
 COLUMNS: tuple[Column, ...] = (
     Column("rank", "#", 4, lambda r: str(r.rank), right=True, long="rank"),
-    Column("name", "Feature", 20, lambda r: r.name, flex=True, long="feature name"),
+    Column("name", "Feature", 20, lambda r: safe_text(r.name), flex=True, long="feature name"),
     Column(
         "residual_priority",
         "Residual",
@@ -159,13 +157,31 @@ COLUMNS: tuple[Column, ...] = (
         long="findings",
     ),
     Column(
-        "worst_harm", "Worst harm", 16, lambda r: r.worst_harm or "-", flex=True, long="worst harm"
+        "worst_harm",
+        "Worst harm",
+        16,
+        lambda r: safe_text(r.worst_harm) if r.worst_harm else "-",
+        flex=True,
+        long="worst harm",
     ),
     Column("stage", "Stage", 9, lambda r: r.stage, long="stage"),
 )
 FIXED = 2  # rank and name stay put when the table scrolls sideways
 MARK_WIDTH = 2  # the selection mark before the rank
-NAME_MAX = 34
+NAME_MIN = 20
+NAME_MAX = 34  # the name's share before secondary columns get room
+# Every row shows these; the others give way when the width is short, in this
+# order of priority (first kept longest), and move to the detail line below.
+ESSENTIAL = frozenset({"rank", "name", "residual_priority", "verdict", "recommended_verdict"})
+SECONDARY = (
+    "inherent_priority",
+    "harmed_high",
+    "review_by",
+    "errors",
+    "residual_max_rpn",
+    "stage",
+    "worst_harm",
+)
 
 
 class PortfolioTable(ScrollView, can_focus=True):
@@ -230,28 +246,30 @@ class PortfolioTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
 
+    @dataclass
     class PageWanted(Message):
         """The table needs a page of rows of this query generation."""
 
-        def __init__(self, generation: int, page: int) -> None:
-            self.generation = generation
-            self.page = page
-            super().__init__()
+        generation: int
+        page: int
 
+    @dataclass
     class Highlighted(Message):
-        def __init__(self, row: Any | None) -> None:
-            self.row = row
-            super().__init__()
+        """The cursor is on another row (None: no row)."""
 
+        row: Any | None
+
+    @dataclass
     class Opened(Message):
-        def __init__(self, row: Any) -> None:
-            self.row = row
-            super().__init__()
+        """A row was double-clicked."""
 
+        row: Any
+
+    @dataclass
     class SortClicked(Message):
-        def __init__(self, key: str) -> None:
-            self.key = key
-            super().__init__()
+        """A column header was clicked: sort by its key."""
+
+        key: str
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
@@ -265,7 +283,9 @@ class PortfolioTable(ScrollView, can_focus=True):
         self.descending = False
         self.empty_text = "Loading the portfolio..."
         self.widths = [c.width for c in COLUMNS]
+        self.shown = list(range(len(COLUMNS)))  # the indices of the columns drawn
         self._last_highlight: str | None = None
+        self._last_wanted = False  # End before the row count was known
 
     # -- data --------------------------------------------------------------
 
@@ -273,6 +293,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         """Show a new query's result: its first page, and its row count when known
         (else the page's length stands in until :meth:`set_total`)."""
         self.generation = generation
+        self._last_wanted = False
         self.total_known = total is not None
         self.total = total if total is not None else len(rows)
         self.pages = {0: rows}
@@ -289,6 +310,9 @@ class PortfolioTable(ScrollView, can_focus=True):
         self.total_known = True
         self._update_virtual_size()
         self.refresh()
+        if self._last_wanted:
+            self._last_wanted = False
+            self.move_cursor(total - 1)
 
     def add_page(self, generation: int, page: int, rows: list[Any]) -> None:
         if generation != self.generation:
@@ -360,25 +384,55 @@ class PortfolioTable(ScrollView, can_focus=True):
         return MARK_WIDTH + sum(w + 1 for w in self.widths[:FIXED])
 
     def _scroll_width(self) -> int:
-        return sum(w + 1 for w in self.widths[FIXED:])
+        return sum(w + 1 for _, w in self._columns()[FIXED:])
+
+    def _columns(self) -> list[tuple[Column, int]]:
+        """The columns drawn, with their widths."""
+        return [(COLUMNS[i], self.widths[i]) for i in self.shown]
 
     def _layout(self) -> None:
-        """Share the spare width between the flexible columns (the name first)."""
+        """Which columns fit, and how wide: the essential ones always, the name up to
+        its share, then the secondary ones by priority; the spare width goes to the
+        name (as long as names are), then to the worst harm."""
         widths = [c.width for c in COLUMNS]
         # the rank is the place in the whole portfolio: room for its longest number
         ranks = [len(str(self.total or 0))]
         ranks += [len(str(r.rank)) for rows in self.pages.values() for r in rows]
         widths[RANK] = max(widths[RANK], *ranks)
-        spare = self.scrollable_content_region.width - (MARK_WIDTH + sum(w + 1 for w in widths))
-        if spare > 0:
-            name = COLUMNS.index(next(c for c in COLUMNS if c.key == "name"))
-            grow = min(spare, NAME_MAX - widths[name])
-            widths[name] += grow
-            spare -= grow
-            flex = [i for i, c in enumerate(COLUMNS) if c.flex and i != name]
-            for i in flex:
-                widths[i] += spare // len(flex)
+        keys = [c.key for c in COLUMNS]
+        name = keys.index("name")
+        longest = max(
+            (len(COLUMNS[name].text(r)) for rows in self.pages.values() for r in rows),
+            default=NAME_MIN,
+        )
+        widths[name] = max(NAME_MIN, min(NAME_MAX, longest))
+        shown = {i for i, k in enumerate(keys) if k in ESSENTIAL}
+        spare = self.scrollable_content_region.width - MARK_WIDTH
+        spare -= sum(widths[i] + 1 for i in shown)
+        for key in SECONDARY:
+            i = keys.index(key)
+            if widths[i] + 1 <= spare:
+                shown.add(i)
+                spare -= widths[i] + 1
+        grow = max(0, min(spare, longest - widths[name]))
+        widths[name] += grow
+        spare -= grow
+        worst = keys.index("worst_harm")
+        widths[worst if worst in shown else name] += max(0, spare)
         self.widths = widths
+        self.shown = sorted(shown)
+
+    def hidden(self) -> list[Column]:
+        """The columns that gave way to the width, in order of priority."""
+        by_key = {c.key: i for i, c in enumerate(COLUMNS)}
+        return [COLUMNS[by_key[k]] for k in SECONDARY if by_key[k] not in self.shown]
+
+    def detail_line(self, row: Any | None) -> str:
+        """The hidden columns of ``row`` in words: ``Inherent high · People harmed 21-495``."""
+        if row is None:
+            return ""
+        values = [(c.label, c.text(row).strip()) for c in self.hidden()]
+        return " · ".join(f"{label} {value}" for label, value in values if value != "-")
 
     def _update_virtual_size(self) -> None:
         self._layout()
@@ -430,7 +484,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         header = self.rich_style + self._style("header")
         sorted_style = self.rich_style + self._style("sorted")
         values = [(" " * MARK_WIDTH, header)]
-        for column, w in zip(COLUMNS, self.widths, strict=True):
+        for column, w in self._columns():
             label = column.label
             style = header
             if column.key == self.sort_key or (self.sort_key is None and column.key == "rank"):
@@ -449,7 +503,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         mark = "* " if row.id in self.selected else "  "
         mark_style = base if cursor else base + self._style("mark")
         values = [(mark, mark_style)]
-        for column, w in zip(COLUMNS, self.widths, strict=True):
+        for column, w in self._columns():
             text = column.text(row)
             text = text.rjust(w) if column.right else text
             text = fit(text, w)
@@ -492,15 +546,19 @@ class PortfolioTable(ScrollView, can_focus=True):
             self.cursor_row = max(0, min(index, self.total - 1))
 
     def action_cursor(self, delta: int) -> None:
+        self._last_wanted = False
         self.move_cursor(self.cursor_row + delta)
 
     def action_page(self, direction: int) -> None:
         self.move_cursor(self.cursor_row + direction * max(1, self.body_height - 1))
 
     def action_first(self) -> None:
+        self._last_wanted = False
         self.move_cursor(0)
 
     def action_last(self) -> None:
+        # before the row count is known, the last row is wherever the count puts it
+        self._last_wanted = not self.total_known
         self.move_cursor((self.total or 1) - 1)
 
     def action_scroll_left(self) -> None:
@@ -532,7 +590,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         if x >= fixed:  # the scrolled columns
             x += round(self.scroll_x)
         edge = MARK_WIDTH
-        for column, w in zip(COLUMNS, self.widths, strict=True):
+        for column, w in self._columns():
             if edge <= x < edge + w + 1:
                 return column.key
             edge += w + 1

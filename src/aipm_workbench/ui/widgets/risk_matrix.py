@@ -1,4 +1,7 @@
-"""The risk matrix: reversibility x detectability, each cell coloured by its worst tier."""
+"""The risk matrix: harms counted in a 5x5 grid of two ratings, each cell coloured
+by its worst tier. Two grids are on offer (:data:`AXES`): reversibility x
+detectability (DOMAIN.md's matrix) and the classic severity x likelihood; both
+count the harms' residual ratings (after their fallbacks)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,23 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-TIERS = ("critical", "high", "medium", "low")  # worst first
+from ...domain.vocab import Tier
+
+TIERS = tuple(t.name for t in sorted(Tier, reverse=True))  # worst first
 CELL = 5
 LABEL = 4
+
+# (rows, columns): rows from 5 at the top, columns from 1 at the left, so that
+# the top-right corner is the worst place to be in either grid.
+AXES: tuple[tuple[str, str], ...] = (
+    ("reversibility", "detectability"),
+    ("severity", "likelihood"),
+)
+LEGEND = {
+    ("reversibility", "detectability"): "R5 irreversible, D5 unseen",
+    ("severity", "likelihood"): "S5 catastrophic, L5 likely",
+}
+COUNTED = "residual"  # which ratings the grids count (Store.risk_matrix)
 
 Matrix = dict[tuple[int, int], dict[str, int]]
 
@@ -22,12 +39,14 @@ def worst_tier(counts: dict[str, int]) -> str | None:
     return next((t for t in TIERS if counts.get(t)), None)
 
 
-class RiskMatrix(Widget):
-    """Counts of harms by (reversibility, detectability) of their residual ratings.
+def matrix_title(axes: tuple[str, str]) -> str:
+    """``Reversibility x detectability``: the grid's axes, rows first."""
+    rows, columns = axes
+    return f"{rows.capitalize()} x {columns}"
 
-    Rows are reversibility 5 (irreversible, top) to 1; columns detectability 1 to
-    5 (nobody notices, right): the top-right corner is the worst place to be.
-    """
+
+class RiskMatrix(Widget):
+    """Counts of harms by two of their residual ratings (``axes``, rows first)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "risk-matrix--title",
@@ -41,8 +60,8 @@ class RiskMatrix(Widget):
 
     DEFAULT_CSS = """
     RiskMatrix {
-        width: 31;
-        height: 8;
+        width: 32;
+        height: 9;
         padding: 0 1;
         & > .risk-matrix--title { text-style: bold; color: $text-accent; }
         & > .risk-matrix--axis { color: $text-muted; }
@@ -60,18 +79,29 @@ class RiskMatrix(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.counts: Matrix = {}
-        self.title = "Risk matrix"
+        self.axes = AXES[0]
+        self.scope = "portfolio"  # what is counted: the portfolio or one feature (its name)
         self.loaded = False
 
-    def show(self, counts: Matrix, title: str) -> None:
+    @property
+    def title(self) -> str:
+        return matrix_title(self.axes)
+
+    @property
+    def subtitle(self) -> str:
+        return f"{COUNTED} ratings · {self.scope}"
+
+    def show(self, counts: Matrix, scope: str, axes: tuple[str, str] | None = None) -> None:
         self.counts = counts
-        self.title = title
+        self.scope = scope
+        if axes is not None:
+            self.axes = axes
         self.loaded = True
         self.refresh()
 
-    def cell(self, reversibility: int, detectability: int) -> tuple[int, str | None]:
+    def cell(self, row: int, column: int) -> tuple[int, str | None]:
         """The number of harms in a cell and the worst tier among them."""
-        counts = self.counts.get((reversibility, detectability), {})
+        counts = self.counts.get((row, column), {})
         return sum(counts.values()), worst_tier(counts)
 
     def render_line(self, y: int) -> Strip:
@@ -81,24 +111,29 @@ class RiskMatrix(Widget):
         def style(name: str):
             return base + self.get_component_rich_style(f"risk-matrix--{name}", partial=True)
 
+        def line(text: str, name: str) -> Strip:
+            return Strip([Segment(set_cell_size(text, width), style(name))], width)
+
+        rows, columns = (a[0].upper() for a in self.axes)
         if y == 0:
-            title = self.title if self.loaded else f"{self.title} (loading)"
-            return Strip([Segment(set_cell_size(title, width), style("title"))], width)
+            return line(self.title, "title")
         if y == 1:
-            head = " " * LABEL + "".join(f"D{d}".center(CELL) for d in range(1, 6))
-            return Strip([Segment(set_cell_size(head, width), style("axis"))], width)
-        if 2 <= y <= 6:
-            r = 7 - y  # reversibility 5 at the top
-            segments = [Segment(f"R{r}".ljust(LABEL), style("axis"))]
-            for d in range(1, 6):
-                n, tier = self.cell(r, d)
+            return line(self.subtitle if self.loaded else "loading...", "axis")
+        if y == 2:
+            return line(
+                " " * LABEL + "".join(f"{columns}{c}".center(CELL) for c in range(1, 6)), "axis"
+            )
+        if 3 <= y <= 7:
+            r = 8 - y  # 5 at the top
+            segments = [Segment(f"{rows}{r}".ljust(LABEL), style("axis"))]
+            for c in range(1, 6):
+                n, tier = self.cell(r, c)
                 text = str(n) if n else "."
                 segments.append(Segment(text.center(CELL - 1), style(tier or "empty")))
                 segments.append(Segment(" ", base))
             return Strip(segments).adjust_cell_length(width, base)
-        if y == 7:
-            legend = "R5 irreversible, D5 unseen"
-            return Strip([Segment(set_cell_size(legend, width), style("axis"))], width)
+        if y == 8:
+            return line(LEGEND.get(self.axes, ""), "axis")
         return Strip.blank(width, base)
 
     def on_click(self, event: events.Click) -> None:

@@ -7,12 +7,16 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
+from ...domain.formatting import tier_label
+from ...domain.vocab import Tier
+
 TIER_VARIABLE = {
-    "critical": "text-error",
-    "high": "text-warning",
-    "medium": "text-primary",
-    "low": "text-success",
+    Tier.critical.name: "text-error",
+    Tier.high.name: "text-warning",
+    Tier.medium.name: "text-primary",
+    Tier.low.name: "text-success",
 }
+BOLD_TIERS = frozenset({Tier.critical.name, Tier.high.name})
 
 
 def themed(app: Any, text: str, variable: str | None, bold: bool = False) -> Text:
@@ -30,5 +34,5 @@ def themed(app: Any, text: str, variable: str | None, bold: bool = False) -> Tex
 def tier_text(app: Any, tier: Any, label: str | None = None) -> Text:
     """A tier name (``Tier`` or lowercase string) in its theme colour."""
     name = None if tier is None else str(getattr(tier, "name", tier)).lower()
-    shown = label if label is not None else (name.capitalize() if name else "-")
-    return themed(app, shown, TIER_VARIABLE.get(name or ""), bold=name in ("critical", "high"))
+    shown = label if label is not None else tier_label(name)
+    return themed(app, shown, TIER_VARIABLE.get(name or ""), bold=name in BOLD_TIERS)
