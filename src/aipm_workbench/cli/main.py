@@ -22,7 +22,20 @@ EXIT_INVALID = 2  # invalid input or usage
 EXIT_DB = 3  # database unavailable
 
 # The commands that use the database: each also takes --db after its name.
-DB_COMMANDS = frozenset({"import", "rank", "show", "history", "diff", "export"})
+DB_COMMANDS = frozenset(
+    {
+        "import",
+        "rank",
+        "show",
+        "history",
+        "diff",
+        "export",
+        "decide",
+        "observe",
+        "observations",
+        "due",
+    }
+)
 DB_HELP = (
     "Workbench database file (default: $AIPM_WORKBENCH_DB, else workbench.duckdb "
     "in the user data directory)."
@@ -66,7 +79,10 @@ def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | N
 class Group(click.Group):
     """The root group; usage errors exit 2 (click's default)."""
 
-    ORDER = ("import", "rank", "show", "history", "diff", "export", "check", "taxonomy", "schema")
+    ORDER = (
+        "import", "rank", "show", "history", "diff", "decide", "observe", "observations", "due",
+        "export", "check", "taxonomy", "schema",
+    )  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The help lists the daily workflow first, then the file tools, then the rest."""

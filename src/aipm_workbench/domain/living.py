@@ -445,52 +445,74 @@ def due_work(
     observations: Sequence[Observation],
     today: dt.date,
     within: int = 14,
-    live: LiveDecision | None = None,
 ) -> list[DueItem]:
     """One entry per cause (DOMAIN.md 9), in ``due``'s order: kind, date, feature id."""
     if not revisions:
         return []
-    latest_a = revisions[-1].assessment
-    fid = latest_a.feature.id
-    live = live or decision_state(revisions, observations, today)
+    s = live_summary(revisions, observations)
+    facts = {
+        "checks": [[h, d.isoformat()] for h, d in s.open_checks],
+        "fallbacks": [[f, d.isoformat() if d else None] for f, d in s.fallback_tests],
+    }
+    return due_from_summary(
+        revisions[-1].assessment.feature.id,
+        s.standing_revision,
+        s.standing_review_by,
+        s.stale,
+        s.stale_since,
+        s.reopened_on,
+        s.reason,
+        facts,
+        today=today,
+        within=within,
+    )
+
+
+def due_from_summary(
+    feature_id: str,
+    standing_revision: int | None,
+    review_by: dt.date | None,
+    stale: bool,
+    stale_since: dt.date | None,
+    reopened_on: dt.date | None,
+    reason: str,
+    facts: dict | str,
+    *,
+    today: dt.date,
+    within: int,
+) -> list[DueItem]:
+    """Due work from a feature's stored roll-up (``LiveSummary``), judged as of ``today``."""
+    if isinstance(facts, str):
+        facts = json.loads(facts)
     items: list[DueItem] = []
-    if live.state in (DecisionState.stale, DecisionState.reopened, DecisionState.expired):
-        items.append(DueItem(fid, DueKind(live.state.value), live.since, live.reason))
-    falsified = falsified_ids(latest_a, observations)
-    for h in latest_a.hypotheses:
-        overdue = h.check_by is not None and h.check_by < today
-        if h.status == HypothesisStatus.open and h.id not in falsified and overdue:
-            message = f"hypothesis {h.id} was due a check on {h.check_by}"
-            items.append(DueItem(fid, DueKind.hypothesis_overdue, h.check_by, message))
-    items += _untested_fallbacks(latest_a, today)
-    horizon = today + dt.timedelta(days=within)
-    review_by = live.review_by
-    if live.state == DecisionState.decided and review_by and today <= review_by <= horizon:
-        message = f"review due {review_by}"
-        items.append(DueItem(fid, DueKind.review_upcoming, review_by, message))
-    return sorted(items, key=DueItem.sort_key)
-
-
-def _untested_fallbacks(a: Assessment, today: dt.date) -> list[DueItem]:
-    """Covering fallbacks of inherently High or Critical harms, never or long ago tested."""
-    from .scoring import priority, ratings_of
-
-    serious = {h.id for h in a.harms if priority(*ratings_of(h)).tier >= Tier.high}
-    out = []
+    decided = standing_revision is not None
+    if decided and stale:
+        items.append(DueItem(feature_id, DueKind.stale, stale_since, reason))
+    elif decided and reopened_on is not None:
+        items.append(DueItem(feature_id, DueKind.reopened, reopened_on, reason))
+    elif decided and review_by is not None and today > review_by:
+        message = f"expired: the review was due {review_by}"
+        items.append(DueItem(feature_id, DueKind.expired, review_by, message))
+    elif decided and review_by is not None and review_by <= today + dt.timedelta(days=within):
+        items.append(
+            DueItem(feature_id, DueKind.review_upcoming, review_by, f"review due {review_by}")
+        )
+    for hid, check_by in facts["checks"]:
+        day = dt.date.fromisoformat(check_by)
+        if day < today:
+            message = f"hypothesis {hid} was due a check on {day}"
+            items.append(DueItem(feature_id, DueKind.hypothesis_overdue, day, message))
     limit = today - dt.timedelta(days=UNTESTED_DAYS)
-    for f in a.fallbacks:
-        if not serious.intersection(f.covers):
-            continue
-        if f.tested_on is None:
-            message = f"fallback {f.id} covers a High or Critical harm and was never tested"
-        elif f.tested_on < limit:
-            message = (
-                f"fallback {f.id} was last tested {f.tested_on}, over {UNTESTED_DAYS} days ago"
-            )
+    for fid, tested in facts["fallbacks"]:
+        day = dt.date.fromisoformat(tested) if tested else None
+        if day is None:
+            message = f"fallback {fid} covers a High or Critical harm and was never tested"
+        elif day < limit:
+            message = f"fallback {fid} was last tested {day}, over {UNTESTED_DAYS} days ago"
         else:
             continue
-        out.append(DueItem(a.feature.id, DueKind.fallback_untested, f.tested_on, message))
-    return out
+        items.append(DueItem(feature_id, DueKind.fallback_untested, day, message))
+    return sorted(items, key=DueItem.sort_key)
 
 
 def sign_off_missing(a: Assessment, recommended: Any, residual_tier: Tier | None) -> bool:
@@ -507,3 +529,74 @@ def sign_off_missing(a: Assessment, recommended: Any, residual_tier: Tier | None
     owner = (a.feature.owner or "").strip().casefold()
     others = [n for n in d.decided_by if n.strip() and n.strip().casefold() != owner]
     return not others
+
+
+# ------------------------------------------------------------ what the store keeps
+
+
+def observed(a: Assessment, observations: Sequence[Observation]) -> Assessment:
+    """The assessment as the world now stands: the observed reach when it outgrew the
+    declared one, and hypotheses falsified by observation marked ``falsified``."""
+    if not observations:
+        return a
+    population = effective_population(a, observations)
+    falsified = {s.subject for s in falsifications(a, standing_values(observations))}
+    if population == a.feature.population and not falsified:
+        return a
+    feature = a.feature.model_copy(update={"population": population})
+    hypotheses = [
+        h.model_copy(update={"status": HypothesisStatus.falsified}) if h.id in falsified else h
+        for h in a.hypotheses
+    ]
+    return a.model_copy(update={"feature": feature, "hypotheses": hypotheses})
+
+
+@dataclass(frozen=True)
+class LiveSummary:
+    """The date-independent part of a feature's living decision, as the store keeps it:
+    expiry and due dates are judged against "today" when read."""
+
+    standing_revision: int | None
+    standing_verdict: str | None
+    standing_decided_on: dt.date | None
+    standing_review_by: dt.date | None
+    stale: bool
+    stale_since: dt.date | None
+    reopened_on: dt.date | None
+    reason: str
+    open_checks: list[tuple[str, dt.date]]  # open hypotheses not falsified: (id, check_by)
+    fallback_tests: list[tuple[str, dt.date | None]]  # serious harms' fallbacks: (id, tested_on)
+
+
+def live_summary(revisions: Sequence[Revision], observations: Sequence[Observation]) -> LiveSummary:
+    """What ``decision_state`` needs of a feature, without "today" (the store's roll-up)."""
+    latest_a = revisions[-1].assessment
+    falsified = falsified_ids(latest_a, observations)
+    checks = [
+        (h.id, h.check_by)
+        for h in latest_a.hypotheses
+        if h.status == HypothesisStatus.open and h.id not in falsified and h.check_by
+    ]
+    from .scoring import priority, ratings_of
+
+    serious = {h.id for h in latest_a.harms if priority(*ratings_of(h)).tier >= Tier.high}
+    tests = [(f.id, f.tested_on) for f in latest_a.fallbacks if serious.intersection(f.covers)]
+    at = standing_index(revisions)
+    if at is None:
+        return LiveSummary(None, None, None, None, False, None, None, "no decision", checks, tests)
+    standing = revisions[at]
+    decision = standing.assessment.decision
+    # expiry is judged against "today" when read: any day serves for the rest
+    live = decision_state(revisions, observations, decision.decided_on)
+    return LiveSummary(
+        standing_revision=standing.number,
+        standing_verdict=decision.verdict.value,
+        standing_decided_on=decision.decided_on,
+        standing_review_by=live.review_by,
+        stale=live.state is DecisionState.stale,
+        stale_since=live.since if live.state is DecisionState.stale else None,
+        reopened_on=live.since if live.state is DecisionState.reopened else None,
+        reason=live.reason if live.state in (DecisionState.stale, DecisionState.reopened) else "",
+        open_checks=checks,
+        fallback_tests=tests,
+    )

@@ -47,6 +47,8 @@ from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevisi
 
 if TYPE_CHECKING:
     from ..domain import Assessment
+    from ..domain.living import DueItem, LiveDecision, Observation
+    from ..domain.living import Revision as LivingRevision
     from . import rows as _rows_module
 
 
@@ -73,6 +75,12 @@ _RANK_DEFAULTS: dict[str, Any] = dict(
     limit=None,
     offset=0,
 )
+
+
+def _live():
+    from . import live
+
+    return live
 
 
 def _utcnow() -> dt.datetime:
@@ -319,6 +327,7 @@ class Store:
                 number = (current[0] if current else 0) + 1
                 created = True
                 self._write(con, [(prepared, number)], {fid} if current else set(), note)
+                _live().refresh(con, [fid], {(fid, number): assessment})
             previous = None
             if number > 1:
                 row = con.execute(
@@ -386,6 +395,8 @@ class Store:
                 to_write.append((p, number))
             if not dry_run and to_write:
                 self._write(con, to_write, set(current), note)
+                known = {(p.feature_id, n): p.assessment for p, n in to_write if p.assessment}
+                _live().refresh(con, [p.feature_id for p, _ in to_write], known)
         return ImportReport(created=created, unchanged=unchanged, dry_run=dry_run)
 
     @staticmethod
@@ -787,6 +798,76 @@ class Store:
         for r, d, t, n in rows:
             out[(r, d)][_sql.TIER_NAMES[t]] = n
         return out
+
+    # ------------------------------------------------------ living decisions
+
+    def latest_assessments(self, feature_ids: Sequence[str]) -> dict[str, Assessment]:
+        """The latest assessment of each of these features that exists."""
+        with self._session(write=False) as con:
+            if con is None or not feature_ids:
+                return {}
+            rows = con.execute(
+                "SELECT feature_id, body FROM latest WHERE feature_id IN (SELECT unnest($ids))",
+                {"ids": list(dict.fromkeys(feature_ids))},
+            ).fetchall()
+        return {fid: _load(body) for fid, body in rows}
+
+    def record_observations(self, rows: Sequence[Observation]) -> tuple[int, int]:
+        """Append observations in one transaction (all or none); rows equal to what stands
+        for their (feature, metric, date) are skipped. Returns (recorded, unchanged)."""
+        with self._session(write=True) as con:
+            return _live().record(con, rows, _utcnow())
+
+    def observations(self, feature_id: str) -> list[Observation]:
+        """Every observation of a feature as recorded, oldest date first (corrections after
+        the value they correct)."""
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            found = _live().observations_of(con, [feature_id])[feature_id]
+        return sorted(found, key=lambda o: o.observed_on)
+
+    def history(self, feature_id: str) -> list[LivingRevision]:
+        """Every revision of a feature as the living-decision rules read them, oldest first."""
+        from ..domain.living import Revision
+
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                "SELECT number, saved_at, body FROM revisions WHERE feature_id = ? ORDER BY number",
+                [feature_id],
+            ).fetchall()
+        return [Revision(n, _aware(at), _load(body)) for n, at, body in rows]
+
+    def decision(self, feature_id: str, today: dt.date | None = None) -> LiveDecision | None:
+        """Where the feature's decision stands today (DOMAIN.md 9); None for no feature."""
+        from ..domain.living import decision_state
+
+        history = self.history(feature_id)
+        if not history:
+            return None
+        return decision_state(history, self.observations(feature_id), _settings.today(today))
+
+    def due(self, today: dt.date | None = None, within: int = 14) -> list[DueItem]:
+        """The portfolio's due work (DOMAIN.md 9), one entry per cause, in ``due``'s order."""
+        from ..domain.living import due_from_summary
+
+        day = _settings.today(today)
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                """
+                SELECT l.feature_id, l.standing_revision, l.standing_review_by, l.stale,
+                       l.stale_since, l.reopened_on, l.reason, l.due_facts
+                FROM live l JOIN features f ON f.id = l.feature_id
+                """
+            ).fetchall()
+        items: list[DueItem] = []
+        for row in rows:
+            items += due_from_summary(*row, today=day, within=within)
+        return sorted(items, key=lambda i: i.sort_key())
 
 
 # ------------------------------------------------------------------ helpers
