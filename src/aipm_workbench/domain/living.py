@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .formatting import number
 from .models import Assessment, Decision, Hypothesis, Metric
 from .vocab import DecisionState, DueKind, HypothesisStatus, MetricKind, Tier, Verdict
 
@@ -222,8 +223,8 @@ def breaches(a: Assessment, observations: Sequence[Observation]) -> list[Signal]
 def _breach_text(m: Metric, o: Observation) -> str:
     unit = f" {m.unit}" if m.unit else ""
     return (
-        f"guardrail {m.id} breached {o.observed_on}: {o.value:g}{unit}, "
-        f"limit {m.limit.op} {m.limit.value:g}{unit}"
+        f"guardrail {m.id} breached {o.observed_on}: {number(o.value)}{unit}, "
+        f"limit {m.limit.op} {number(m.limit.value)}{unit}"
     )
 
 
@@ -262,8 +263,8 @@ def falsifications(
 def _falsified_text(h: Hypothesis, o: Observation) -> str:
     t = h.test
     return (
-        f"hypothesis {h.id} falsified {o.observed_on}: {t.metric} {o.value:g} "
-        f"(falsified when {t.op} {t.value:g})"
+        f"hypothesis {h.id} falsified {o.observed_on}: {t.metric} {number(o.value)} "
+        f"(falsified when {t.op} {number(t.value)})"
     )
 
 
