@@ -177,6 +177,18 @@ def test_re_sending_a_file_is_a_no_op_and_a_new_value_is_a_correction(db, tmp_pa
     assert listed[0]["healthy"] is None  # csat has no limit
 
 
+def test_a_file_with_corrections_in_it_re_sends_as_a_no_op(db, tmp_path):
+    path = write_csv(
+        tmp_path,
+        "feature,metric,value,observed_on\nbot,csat,4.5,2026-03-01\nbot,csat,4.2,2026-03-01\n",
+    )
+    first = run(db, "observe", "--file", str(path)).output.strip()
+    assert first == "1 recorded, 0 unchanged, 1 replaced by a later row for the same day"
+    again = run(db, "observe", "--file", str(path)).output.strip()
+    assert again == "0 recorded, 1 unchanged, 1 replaced by a later row for the same day"
+    assert [o.value for o in Store(db).observations("bot")] == [4.2]
+
+
 def test_a_breach_reopens_the_decision_and_due_lists_it(db):
     decide(db)
     assert (

@@ -163,7 +163,10 @@ def _observation(
 
     before = len(problems)
     fid, metric = fields["feature"].strip(), fields["metric"].strip()
-    why = _metric_problem(latest.get(fid), fid, metric)
+    key = (fid, metric)
+    if key not in latest:  # one judgement per feature and metric, however many rows
+        latest[key] = _metric_problem(latest.get(fid), fid, metric)
+    why = latest[key]
     if why:
         problems.add(where, why)
     value = _value(fields["value"].strip())
@@ -275,8 +278,9 @@ def observe(
             for p in problems:
                 click.echo(safe_text(p), err=True)
             fail(f"nothing recorded: {len(problems)} problem(s)")
-        recorded, unchanged = store.record_observations(found)
-    click.echo(f"{recorded} recorded, {unchanged} unchanged")
+        recorded, unchanged, superseded = store.record_observations(found)
+    later = f", {superseded} replaced by a later row for the same day" if superseded else ""
+    click.echo(f"{recorded} recorded, {unchanged} unchanged{later}")
 
 
 # ------------------------------------------------------------------ observations

@@ -219,11 +219,17 @@ def _insert(con, table: str, columns: dict[str, list]) -> None:
     )
 
 
-def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[int, int]:
-    """Append observations; a row equal to what stands for its (feature, metric, date) is
-    skipped, so re-sending a file is a no-op. Returns (recorded, unchanged)."""
+def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[int, int, int]:
+    """Append observations. For each (feature, metric, date) only the batch's last row
+    counts (earlier ones are superseded within the batch), and it is recorded only when
+    it differs from what stands, so re-sending a file is a no-op and a new value is a
+    correction. Returns (recorded, unchanged, superseded)."""
     if not rows:
-        return 0, 0
+        return 0, 0, 0
+    final: dict[tuple[str, str, dt.date], Observation] = {}
+    for o in rows:
+        final[(o.feature_id, o.metric, o.observed_on)] = o
+    superseded = len(rows) - len(final)
     standing = {
         (fid, metric, on): (value, source)
         for fid, metric, on, value, source in con.execute(
@@ -235,13 +241,7 @@ def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[
             {"ids": list({o.feature_id for o in rows})},
         ).fetchall()
     }
-    fresh = []
-    for o in rows:
-        key = (o.feature_id, o.metric, o.observed_on)
-        if standing.get(key) == (o.value, o.source):
-            continue
-        standing[key] = (o.value, o.source)
-        fresh.append(o)
+    fresh = [o for key, o in final.items() if standing.get(key) != (float(o.value), o.source)]
     if fresh:
         start = con.execute("SELECT coalesce(max(seq), 0) FROM observations").fetchone()[0]
         _insert(
@@ -258,4 +258,4 @@ def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[
             },
         )
         refresh(con, [o.feature_id for o in fresh])
-    return len(fresh), len(rows) - len(fresh)
+    return len(fresh), len(final) - len(fresh), superseded

@@ -812,9 +812,9 @@ class Store:
             ).fetchall()
         return {fid: _load(body) for fid, body in rows}
 
-    def record_observations(self, rows: Sequence[Observation]) -> tuple[int, int]:
-        """Append observations in one transaction (all or none); rows equal to what stands
-        for their (feature, metric, date) are skipped. Returns (recorded, unchanged)."""
+    def record_observations(self, rows: Sequence[Observation]) -> tuple[int, int, int]:
+        """Append observations in one transaction (all or none); see ``live.record``.
+        Returns (recorded, unchanged, superseded within the batch)."""
         with self._session(write=True) as con:
             return _live().record(con, rows, _utcnow())
 
