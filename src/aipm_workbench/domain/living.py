@@ -332,73 +332,29 @@ class LiveDecision:
         return self.standing.number if self.standing is not None else None
 
 
-def _review_by(standing: Revision, today: dt.date) -> dt.date:
+def _review_by(standing: Revision) -> dt.date:
     decision = standing.assessment.decision
     if decision.review_by is not None:
         return decision.review_by
     from .evaluation import evaluate  # the default depends on the worst residual tier
 
-    ev = evaluate(standing.assessment, today, with_sensitivity=False)
-    return ev.review_by
+    return evaluate(standing.assessment, decision.decided_on, with_sensitivity=False).review_by
 
 
-def _newly_falsified(revisions: Sequence[Revision], standing: int) -> list[tuple[Revision, str]]:
-    """Revisions after the standing one that mark a hypothesis falsified that was not."""
+def marked_falsified(revisions: Sequence[Revision], standing: int) -> tuple[dt.date, str] | None:
+    """The first revision after the standing one that marks a hypothesis falsified that
+    was not: (its save date, why the decision is re-opened)."""
     before = {
         h.id
         for h in revisions[standing].assessment.hypotheses
         if h.status == HypothesisStatus.falsified
     }
-    out = []
     for rev in revisions[standing + 1 :]:
         for h in rev.assessment.hypotheses:
             if h.status == HypothesisStatus.falsified and h.id not in before:
-                out.append((rev, h.id))
-                before.add(h.id)
-    return out
-
-
-def decision_state(
-    revisions: Sequence[Revision], observations: Sequence[Observation], today: dt.date
-) -> LiveDecision:
-    """DOMAIN.md 9's decision state, first match wins: undecided, stale, reopened,
-    expired, decided. Metrics, tests and harms come from the latest revision."""
-    standing_at = standing_index(revisions)
-    if standing_at is None:
-        return LiveDecision(DecisionState.undecided, reason="no decision")
-    standing = revisions[standing_at]
-    review_by = _review_by(standing, today)
-    live = LiveDecision(DecisionState.decided, standing, review_by)
-    if is_stale(revisions, standing_at):
-        live.state = DecisionState.stale
-        live.since = revisions[-1].saved_at.date()
-        live.reason = (
-            f"stale: revision {revisions[-1].number} changed what revision "
-            f"{standing.number} decided"
-        )
-        return live
-    decided_on = standing.assessment.decision.decided_on
-    reopening = reopening_signals(revisions[-1].assessment, observations, decided_on)
-    live.signals = reopening
-    marked = _newly_falsified(revisions, standing_at)
-    if reopening or marked:
-        live.state = DecisionState.reopened
-        if reopening:
-            first = reopening[0]
-            live.since = first.observation.observed_on
-            live.reason = f"reopened: {first.message}"
-        else:
-            rev, hid = marked[0]
-            live.since = rev.saved_at.date()
-            live.reason = f"reopened: revision {rev.number} marks hypothesis {hid} falsified"
-        return live
-    if today > review_by:
-        live.state = DecisionState.expired
-        live.since = review_by
-        live.reason = f"expired: the review was due {review_by}"
-        return live
-    live.reason = f"decided {decided_on}, review by {review_by}"
-    return live
+                reason = f"reopened: revision {rev.number} marks hypothesis {h.id} falsified"
+                return rev.saved_at.date(), reason
+    return None
 
 
 def reopening_signals(
@@ -426,6 +382,145 @@ def reopening_signals(
     return sorted(found, key=lambda s: (s.observation.observed_on, s.kind))
 
 
+def reopened(
+    latest_a: Assessment,
+    observations: Sequence[Observation],
+    decided_on: dt.date,
+    marked: tuple[dt.date, str] | None,
+) -> tuple[dt.date | None, str, list[Signal]]:
+    """When and why the standing decision was re-opened (the earliest cause), if it was."""
+    found = reopening_signals(latest_a, observations, decided_on)
+    causes = [(s.observation.observed_on, f"reopened: {s.message}") for s in found[:1]]
+    if marked is not None:
+        causes.append(marked)
+    if not causes:
+        return None, "", found
+    day, reason = min(causes)
+    return day, reason, found
+
+
+@dataclass(frozen=True)
+class LiveSummary:
+    """The date-independent part of a feature's living decision, as the store keeps it:
+    expiry and due dates are judged against "today" when read."""
+
+    standing_revision: int | None
+    standing_verdict: str | None
+    standing_decided_on: dt.date | None
+    standing_review_by: dt.date | None
+    stale: bool
+    stale_since: dt.date | None
+    marked_on: dt.date | None
+    marked_reason: str
+    reopened_on: dt.date | None
+    reason: str
+    open_checks: list[tuple[str, dt.date]]  # open hypotheses not falsified: (id, check_by)
+    fallback_tests: list[tuple[str, dt.date | None]]  # serious harms' fallbacks: (id, tested_on)
+
+
+def due_facts(
+    a: Assessment, observations: Sequence[Observation]
+) -> tuple[list[tuple[str, dt.date]], list[tuple[str, dt.date | None]]]:
+    """(open hypotheses not falsified, with their check dates; fallbacks covering an
+    inherently High or Critical harm, with their last test date)."""
+    from .scoring import priority, ratings_of
+
+    falsified = falsified_ids(a, observations)
+    checks = [
+        (h.id, h.check_by)
+        for h in a.hypotheses
+        if h.status == HypothesisStatus.open and h.id not in falsified and h.check_by
+    ]
+    serious = {h.id for h in a.harms if priority(*ratings_of(h)).tier >= Tier.high}
+    tests = [(f.id, f.tested_on) for f in a.fallbacks if serious.intersection(f.covers)]
+    return checks, tests
+
+
+def live_summary(revisions: Sequence[Revision], observations: Sequence[Observation]) -> LiveSummary:
+    """What the decision state needs of a feature, without "today" (the store's roll-up)."""
+    latest_a = revisions[-1].assessment
+    checks, tests = due_facts(latest_a, observations)
+    at = standing_index(revisions)
+    if at is None:
+        return LiveSummary(
+            None, None, None, None, False, None, None, "", None, "no decision", checks, tests
+        )
+    standing = revisions[at]
+    decision = standing.assessment.decision
+    stale = is_stale(revisions, at)
+    marked = marked_falsified(revisions, at)
+    reopened_on, reason, _ = reopened(latest_a, observations, decision.decided_on, marked)
+    if stale:
+        reason = (
+            f"stale: revision {revisions[-1].number} changed what revision "
+            f"{standing.number} decided"
+        )
+    return LiveSummary(
+        standing_revision=standing.number,
+        standing_verdict=decision.verdict.value,
+        standing_decided_on=decision.decided_on,
+        standing_review_by=_review_by(standing),
+        stale=stale,
+        stale_since=revisions[-1].saved_at.date() if stale else None,
+        marked_on=marked[0] if marked else None,
+        marked_reason=marked[1] if marked else "",
+        reopened_on=reopened_on,
+        reason=reason,
+        open_checks=checks,
+        fallback_tests=tests,
+    )
+
+
+def state_of(
+    standing_revision: int | None,
+    stale: bool,
+    reopened_on: dt.date | None,
+    review_by: dt.date | None,
+    today: dt.date,
+) -> DecisionState:
+    """DOMAIN.md 9's decision state, first match wins (the SQL in ``storage/live.py``
+    repeats this order for the portfolio)."""
+    if standing_revision is None:
+        return DecisionState.undecided
+    if stale:
+        return DecisionState.stale
+    if reopened_on is not None:
+        return DecisionState.reopened
+    if review_by is not None and today > review_by:
+        return DecisionState.expired
+    return DecisionState.decided
+
+
+def decision_state(
+    revisions: Sequence[Revision], observations: Sequence[Observation], today: dt.date
+) -> LiveDecision:
+    """DOMAIN.md 9's decision state of a feature as of ``today``, with why and since when.
+    Metrics, tests and harms come from the latest revision."""
+    if not revisions:
+        return LiveDecision(DecisionState.undecided, reason="no decision")
+    s = live_summary(revisions, observations)
+    state = state_of(s.standing_revision, s.stale, s.reopened_on, s.standing_review_by, today)
+    if state is DecisionState.undecided:
+        return LiveDecision(state, reason="no decision")
+    standing = next(r for r in revisions if r.number == s.standing_revision)
+    live = LiveDecision(state, standing, s.standing_review_by, s.reason)
+    if state is DecisionState.stale:
+        live.since = s.stale_since
+    elif state is DecisionState.reopened:
+        live.since = s.reopened_on
+        live.signals = reopening_signals(
+            revisions[-1].assessment, observations, s.standing_decided_on
+        )
+    elif state is DecisionState.expired:
+        live.since, live.reason = (
+            s.standing_review_by,
+            due_message(DueKind.expired, s.standing_review_by, ""),
+        )
+    else:
+        live.reason = f"decided {s.standing_decided_on}, review by {s.standing_review_by}"
+    return live
+
+
 # ------------------------------------------------------------ due work
 
 
@@ -441,6 +536,56 @@ class DueItem:
         return (order, self.date or dt.date.min, self.feature_id)
 
 
+def due_message(kind: DueKind, day: dt.date | None, detail: str) -> str:
+    """The words of a due entry; ``detail`` is the stored reason, hypothesis or fallback id."""
+    if kind in (DueKind.stale, DueKind.reopened):
+        return detail
+    if kind is DueKind.expired:
+        return f"expired: the review was due {day}"
+    if kind is DueKind.review_upcoming:
+        return f"review due {day}"
+    if kind is DueKind.hypothesis_overdue:
+        return f"hypothesis {detail} was due a check on {day}"
+    if day is None:
+        return f"fallback {detail} covers a High or Critical harm and was never tested"
+    return f"fallback {detail} was last tested {day}, over {UNTESTED_DAYS} days ago"
+
+
+def due_entries(
+    feature_id: str, s: LiveSummary, today: dt.date, within: int
+) -> list[tuple[str, DueKind, dt.date | None, str]]:
+    """(feature, kind, date, detail) of each cause; the SQL in ``storage/live.py`` repeats
+    these rules for the whole portfolio."""
+    out = []
+    state = state_of(s.standing_revision, s.stale, s.reopened_on, s.standing_review_by, today)
+    horizon = today + dt.timedelta(days=within)
+    if state is DecisionState.stale:
+        out.append((feature_id, DueKind.stale, s.stale_since, s.reason))
+    elif state is DecisionState.reopened:
+        out.append((feature_id, DueKind.reopened, s.reopened_on, s.reason))
+    elif state is DecisionState.expired:
+        out.append((feature_id, DueKind.expired, s.standing_review_by, ""))
+    elif state is DecisionState.decided and s.standing_review_by <= horizon:
+        out.append((feature_id, DueKind.review_upcoming, s.standing_review_by, ""))
+    out += [(feature_id, DueKind.hypothesis_overdue, d, h) for h, d in s.open_checks if d < today]
+    limit = today - dt.timedelta(days=UNTESTED_DAYS)
+    out += [
+        (feature_id, DueKind.fallback_untested, d, f)
+        for f, d in s.fallback_tests
+        if d is None or d < limit
+    ]
+    return out
+
+
+def due_items(entries: Iterable[tuple[str, str, dt.date | None, str]]) -> list[DueItem]:
+    """Due entries as ``due`` lists them: with their words, by kind, date, feature id."""
+    items = [
+        DueItem(fid, DueKind(kind), day, due_message(DueKind(kind), day, detail))
+        for fid, kind, day, detail in entries
+    ]
+    return sorted(items, key=DueItem.sort_key)
+
+
 def due_work(
     revisions: Sequence[Revision],
     observations: Sequence[Observation],
@@ -451,69 +596,7 @@ def due_work(
     if not revisions:
         return []
     s = live_summary(revisions, observations)
-    facts = {
-        "checks": [[h, d.isoformat()] for h, d in s.open_checks],
-        "fallbacks": [[f, d.isoformat() if d else None] for f, d in s.fallback_tests],
-    }
-    return due_from_summary(
-        revisions[-1].assessment.feature.id,
-        s.standing_revision,
-        s.standing_review_by,
-        s.stale,
-        s.stale_since,
-        s.reopened_on,
-        s.reason,
-        facts,
-        today=today,
-        within=within,
-    )
-
-
-def due_from_summary(
-    feature_id: str,
-    standing_revision: int | None,
-    review_by: dt.date | None,
-    stale: bool,
-    stale_since: dt.date | None,
-    reopened_on: dt.date | None,
-    reason: str,
-    facts: dict | str,
-    *,
-    today: dt.date,
-    within: int,
-) -> list[DueItem]:
-    """Due work from a feature's stored roll-up (``LiveSummary``), judged as of ``today``."""
-    if isinstance(facts, str):
-        facts = json.loads(facts)
-    items: list[DueItem] = []
-    decided = standing_revision is not None
-    if decided and stale:
-        items.append(DueItem(feature_id, DueKind.stale, stale_since, reason))
-    elif decided and reopened_on is not None:
-        items.append(DueItem(feature_id, DueKind.reopened, reopened_on, reason))
-    elif decided and review_by is not None and today > review_by:
-        message = f"expired: the review was due {review_by}"
-        items.append(DueItem(feature_id, DueKind.expired, review_by, message))
-    elif decided and review_by is not None and review_by <= today + dt.timedelta(days=within):
-        items.append(
-            DueItem(feature_id, DueKind.review_upcoming, review_by, f"review due {review_by}")
-        )
-    for hid, check_by in facts["checks"]:
-        day = dt.date.fromisoformat(check_by)
-        if day < today:
-            message = f"hypothesis {hid} was due a check on {day}"
-            items.append(DueItem(feature_id, DueKind.hypothesis_overdue, day, message))
-    limit = today - dt.timedelta(days=UNTESTED_DAYS)
-    for fid, tested in facts["fallbacks"]:
-        day = dt.date.fromisoformat(tested) if tested else None
-        if day is None:
-            message = f"fallback {fid} covers a High or Critical harm and was never tested"
-        elif day < limit:
-            message = f"fallback {fid} was last tested {day}, over {UNTESTED_DAYS} days ago"
-        else:
-            continue
-        items.append(DueItem(feature_id, DueKind.fallback_untested, day, message))
-    return sorted(items, key=DueItem.sort_key)
+    return due_items(due_entries(revisions[-1].assessment.feature.id, s, today, within))
 
 
 def sign_off_missing(a: Assessment, recommended: Any, residual_tier: Tier | None) -> bool:
@@ -532,7 +615,7 @@ def sign_off_missing(a: Assessment, recommended: Any, residual_tier: Tier | None
     return not others
 
 
-# ------------------------------------------------------------ what the store keeps
+# ------------------------------------------------------------ what the world changed
 
 
 def observed(a: Assessment, observations: Sequence[Observation]) -> Assessment:
@@ -550,54 +633,3 @@ def observed(a: Assessment, observations: Sequence[Observation]) -> Assessment:
         for h in a.hypotheses
     ]
     return a.model_copy(update={"feature": feature, "hypotheses": hypotheses})
-
-
-@dataclass(frozen=True)
-class LiveSummary:
-    """The date-independent part of a feature's living decision, as the store keeps it:
-    expiry and due dates are judged against "today" when read."""
-
-    standing_revision: int | None
-    standing_verdict: str | None
-    standing_decided_on: dt.date | None
-    standing_review_by: dt.date | None
-    stale: bool
-    stale_since: dt.date | None
-    reopened_on: dt.date | None
-    reason: str
-    open_checks: list[tuple[str, dt.date]]  # open hypotheses not falsified: (id, check_by)
-    fallback_tests: list[tuple[str, dt.date | None]]  # serious harms' fallbacks: (id, tested_on)
-
-
-def live_summary(revisions: Sequence[Revision], observations: Sequence[Observation]) -> LiveSummary:
-    """What ``decision_state`` needs of a feature, without "today" (the store's roll-up)."""
-    latest_a = revisions[-1].assessment
-    falsified = falsified_ids(latest_a, observations)
-    checks = [
-        (h.id, h.check_by)
-        for h in latest_a.hypotheses
-        if h.status == HypothesisStatus.open and h.id not in falsified and h.check_by
-    ]
-    from .scoring import priority, ratings_of
-
-    serious = {h.id for h in latest_a.harms if priority(*ratings_of(h)).tier >= Tier.high}
-    tests = [(f.id, f.tested_on) for f in latest_a.fallbacks if serious.intersection(f.covers)]
-    at = standing_index(revisions)
-    if at is None:
-        return LiveSummary(None, None, None, None, False, None, None, "no decision", checks, tests)
-    standing = revisions[at]
-    decision = standing.assessment.decision
-    # expiry is judged against "today" when read: any day serves for the rest
-    live = decision_state(revisions, observations, decision.decided_on)
-    return LiveSummary(
-        standing_revision=standing.number,
-        standing_verdict=decision.verdict.value,
-        standing_decided_on=decision.decided_on,
-        standing_review_by=live.review_by,
-        stale=live.state is DecisionState.stale,
-        stale_since=live.since if live.state is DecisionState.stale else None,
-        reopened_on=live.since if live.state is DecisionState.reopened else None,
-        reason=live.reason if live.state in (DecisionState.stale, DecisionState.reopened) else "",
-        open_checks=checks,
-        fallback_tests=tests,
-    )

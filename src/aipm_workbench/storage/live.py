@@ -4,12 +4,16 @@
 (feature, metric, date), and the last recorded one stands. ``live`` keeps, per
 feature, what the portfolio needs to show a decision's state without reading
 every revision: the standing revision and its verdict and review date, whether
-the latest decision is stale, the day an observation re-opened it, and the
-recommendation and people-harmed bounds as the observations now say. Only
-expiry and due dates depend on "today": queries judge them when they read.
+the latest decision is stale, the day it was re-opened and why, and the
+recommendation and people-harmed bounds as the observations now say.
+``live_checks`` and ``live_fallbacks`` keep the dates due work is judged by (open
+hypotheses' check dates, last tests of the fallbacks of serious harms). Only
+expiry and due dates depend on "today": :data:`DUE` and :data:`STATE` judge them
+when they read, in the order of ``domain.living.state_of`` and ``due_entries``.
 
-``refresh`` recomputes the rows of the features a write touched, inside the
-write's transaction.
+``refresh`` recomputes the rows of the features a save touched, inside the
+write's transaction; ``record`` appends observations and refreshes what they
+can change, reading only each feature's latest revision.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..domain import Assessment
-    from ..domain.living import Observation
+    from ..domain.living import LiveSummary, Observation
 
 OBSERVATIONS_TABLE = """
     CREATE TABLE observations (
@@ -35,7 +39,8 @@ OBSERVATIONS_TABLE = """
     )
 """
 
-LIVE_TABLE = """
+LIVE_TABLES = [
+    """
     CREATE TABLE live (
         feature_id VARCHAR PRIMARY KEY,
         standing_revision INTEGER,
@@ -44,6 +49,8 @@ LIVE_TABLE = """
         standing_review_by DATE,
         stale BOOLEAN NOT NULL,
         stale_since DATE,
+        marked_on DATE,
+        marked_reason VARCHAR NOT NULL,
         reopened_on DATE,
         reason VARCHAR NOT NULL,
         recommended VARCHAR NOT NULL,
@@ -51,35 +58,67 @@ LIVE_TABLE = """
         harmed_low DOUBLE,
         harmed_high DOUBLE,
         observed_errors INTEGER NOT NULL,
-        observed_warnings INTEGER NOT NULL,
-        due_facts VARCHAR NOT NULL
+        observed_warnings INTEGER NOT NULL
     )
-"""
+    """,
+    "CREATE TABLE live_checks (feature_id VARCHAR NOT NULL, item VARCHAR NOT NULL, day DATE)",
+    "CREATE TABLE live_fallbacks (feature_id VARCHAR NOT NULL, item VARCHAR NOT NULL, day DATE)",
+]
 
 LIVE_COLUMNS = (
-    "feature_id",
-    "standing_revision",
-    "standing_verdict",
-    "standing_decided_on",
-    "standing_review_by",
-    "stale",
-    "stale_since",
-    "reopened_on",
-    "reason",
-    "recommended",
-    "recommended_reason",
-    "harmed_low",
-    "harmed_high",
-    "observed_errors",
-    "observed_warnings",
-    "due_facts",
-)
+    "feature_id", "standing_revision", "standing_verdict", "standing_decided_on",
+    "standing_review_by", "stale", "stale_since", "marked_on", "marked_reason", "reopened_on",
+    "reason", "recommended", "recommended_reason", "harmed_low", "harmed_high",
+    "observed_errors", "observed_warnings",
+)  # fmt: skip
+
+# The decision state for "today" ($today), as domain.living.state_of judges it.
+STATE = """
+    CASE WHEN l.standing_revision IS NULL THEN 'undecided'
+         WHEN l.stale THEN 'stale'
+         WHEN l.reopened_on IS NOT NULL THEN 'reopened'
+         WHEN $today > l.standing_review_by THEN 'expired'
+         ELSE 'decided' END
+"""
+
+# Due work as of $today, reviews within $horizon, fallbacks untested since $untested:
+# (feature, kind, date, detail), as domain.living.due_entries judges it.
+DUE = f"""
+    SELECT * FROM (
+        SELECT l.feature_id,
+               CASE {STATE}
+                    WHEN 'decided' THEN
+                        CASE WHEN l.standing_review_by <= $horizon THEN 'review_upcoming' END
+                    WHEN 'undecided' THEN NULL
+                    ELSE {STATE} END AS kind,
+               CASE {STATE} WHEN 'stale' THEN l.stale_since WHEN 'reopened' THEN l.reopened_on
+                    ELSE l.standing_review_by END AS day,
+               l.reason AS detail
+        FROM live l
+    ) WHERE kind IS NOT NULL
+    UNION ALL
+    SELECT feature_id, 'hypothesis_overdue', day, item FROM live_checks WHERE day < $today
+    UNION ALL
+    SELECT feature_id, 'fallback_untested', day, item FROM live_fallbacks
+    WHERE day IS NULL OR day < $untested
+"""
 
 
 def _load(body: str) -> Assessment:
     from ..domain import Assessment
 
     return Assessment.model_validate(json.loads(body))
+
+
+def _insert(con, table: str, columns: dict[str, list]) -> None:
+    names = list(columns)
+    if not columns[names[0]]:
+        return
+    select = ", ".join(f"unnest(${i + 1}) AS {c}" for i, c in enumerate(names))
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}",
+        [columns[c] for c in names],
+    )
 
 
 def observations_of(con, feature_ids: Sequence[str]) -> dict[str, list[Observation]]:
@@ -115,11 +154,7 @@ def _revisions_of(con, feature_ids: Sequence[str], known: dict[tuple[str, int], 
         WHERE r.feature_id IN (SELECT unnest($ids))
         ORDER BY r.feature_id, r.number
         """,
-        {
-            "ids": list(feature_ids),
-            "kid": [k[0] for k in known],
-            "kn": [k[1] for k in known],
-        },
+        {"ids": list(feature_ids), "kid": [k[0] for k in known], "kn": [k[1] for k in known]},
     ).fetchall()
     for fid, number, saved_at, body in rows:
         a = known.get((fid, number)) if body is None else _load(body)
@@ -127,96 +162,141 @@ def _revisions_of(con, feature_ids: Sequence[str], known: dict[tuple[str, int], 
     return out
 
 
-def summary_row(fid: str, revisions, observations, stored: dict[str, Any]) -> dict[str, Any]:
-    """The ``live`` row of one feature; ``stored`` is its latest revision's roll-up values."""
-    from ..domain import evaluate
-    from ..domain.living import breaches, live_summary, observed, outgrown, standing_values
-
-    s = live_summary(revisions, observations)
-    latest = revisions[-1].assessment
-    row = {
-        "feature_id": fid,
-        "standing_revision": s.standing_revision,
-        "standing_verdict": s.standing_verdict,
-        "standing_decided_on": s.standing_decided_on,
-        "standing_review_by": s.standing_review_by,
-        "stale": s.stale,
-        "stale_since": s.stale_since,
-        "reopened_on": s.reopened_on,
-        "reason": s.reason,
-        "recommended": stored["recommended"],
-        "recommended_reason": stored["recommended_reason"],
-        "harmed_low": stored["harmed_low"],
-        "harmed_high": stored["harmed_high"],
-        "observed_errors": 0,
-        "observed_warnings": 0,
-        "due_facts": json.dumps(
-            {
-                "checks": [[h, d.isoformat()] for h, d in s.open_checks],
-                "fallbacks": [[f, d.isoformat() if d else None] for f, d in s.fallback_tests],
-            }
-        ),
+def _latest_values(con, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {
+        r[0]: {
+            "recommended": r[1],
+            "recommended_reason": r[2],
+            "harmed_low": r[3],
+            "harmed_high": r[4],
+            "saved_at": r[5],
+        }
+        for r in con.execute(
+            """
+            SELECT feature_id, recommended, recommended_reason, harmed_low, harmed_high, saved_at
+            FROM latest WHERE feature_id IN (SELECT unnest($ids))
+            """,
+            {"ids": list(ids)},
+        ).fetchall()
     }
-    if observations:
-        current = standing_values(observations)
-        now = observed(latest, current)
-        if now is not latest:
-            ev = evaluate(now, revisions[-1].saved_at.date(), with_sensitivity=False)
-            row["recommended"] = ev.recommended.value
-            row["recommended_reason"] = ev.recommended_reason
-            row["harmed_low"], row["harmed_high"] = ev.harmed_low, ev.harmed_high
-        row["observed_errors"] = len(breaches(latest, current))
-        row["observed_warnings"] = int(outgrown(latest, current) is not None)
-    return row
+
+
+def _observed_values(
+    latest_a: Assessment, observations: Sequence[Observation], stored: dict, row: dict
+) -> None:
+    """The recommendation, bounds and finding counts as the observations now say."""
+    from ..domain import evaluate
+    from ..domain.living import breaches, observed, outgrown, standing_values
+
+    row.update({k: stored[k] for k in ("recommended", "recommended_reason")})
+    row.update({k: stored[k] for k in ("harmed_low", "harmed_high")})
+    row["observed_errors"] = row["observed_warnings"] = 0
+    if not observations:
+        return
+    current = standing_values(observations)
+    now = observed(latest_a, current)
+    if now is not latest_a:
+        ev = evaluate(now, stored["saved_at"].date(), with_sensitivity=False)
+        row["recommended"], row["recommended_reason"] = ev.recommended.value, ev.recommended_reason
+        row["harmed_low"], row["harmed_high"] = ev.harmed_low, ev.harmed_high
+    row["observed_errors"] = len(breaches(latest_a, current))
+    row["observed_warnings"] = int(outgrown(latest_a, current) is not None)
+
+
+def _summary_row(fid: str, s: LiveSummary) -> dict[str, Any]:
+    fields = [c for c in LIVE_COLUMNS if c != "feature_id" and hasattr(s, c)]
+    return {"feature_id": fid, **{c: getattr(s, c) for c in fields}}
+
+
+def _write(con, ids: list[str], rows: list[dict], facts: dict[str, tuple[list, list]]) -> None:
+    for table in ("live", "live_checks", "live_fallbacks"):
+        con.execute(f"DELETE FROM {table} WHERE feature_id IN (SELECT unnest($ids))", {"ids": ids})
+    _insert(con, "live", {c: [r[c] for r in rows] for c in LIVE_COLUMNS})
+    for table, at in (("live_checks", 0), ("live_fallbacks", 1)):
+        pairs = [(fid, item, day) for fid, f in facts.items() for item, day in f[at]]
+        _insert(
+            con,
+            table,
+            {
+                "feature_id": [p[0] for p in pairs],
+                "item": [p[1] for p in pairs],
+                "day": [p[2] for p in pairs],
+            },
+        )
 
 
 def refresh(
-    con,
-    feature_ids: Iterable[str],
-    known: dict[tuple[str, int], Assessment] | None = None,
+    con, feature_ids: Iterable[str], known: dict[tuple[str, int], Assessment] | None = None
 ) -> None:
-    """Recompute the ``live`` rows of these features (inside the caller's transaction)."""
+    """Recompute the living-decision rows of these features from all their revisions."""
+    from ..domain.living import live_summary
+
     ids = list(dict.fromkeys(feature_ids))
-    if not ids:
-        return
     known = known or {}
-    rows = []
     for start in range(0, len(ids), 2_000):
         chunk = ids[start : start + 2_000]
         revisions = _revisions_of(con, chunk, known)
         observations = observations_of(con, chunk)
-        stored = {
-            r[0]: {
-                "recommended": r[1],
-                "recommended_reason": r[2],
-                "harmed_low": r[3],
-                "harmed_high": r[4],
-            }
-            for r in con.execute(
-                """
-                SELECT feature_id, recommended, recommended_reason, harmed_low, harmed_high
-                FROM latest WHERE feature_id IN (SELECT unnest($ids))
-                """,
-                {"ids": chunk},
-            ).fetchall()
-        }
+        stored = _latest_values(con, chunk)
+        rows, facts = [], {}
         for fid in chunk:
-            if revisions[fid]:
-                rows.append(summary_row(fid, revisions[fid], observations[fid], stored[fid]))
-    con.execute("DELETE FROM live WHERE feature_id IN (SELECT unnest($ids))", {"ids": ids})
-    columns = {c: [r[c] for r in rows] for c in LIVE_COLUMNS}
-    _insert(con, "live", columns)
+            if not revisions[fid]:
+                continue
+            s = live_summary(revisions[fid], observations[fid])
+            row = _summary_row(fid, s)
+            _observed_values(revisions[fid][-1].assessment, observations[fid], stored[fid], row)
+            rows.append(row)
+            facts[fid] = (s.open_checks, s.fallback_tests)
+        _write(con, chunk, rows, facts)
 
 
-def _insert(con, table: str, columns: dict[str, list]) -> None:
-    names = list(columns)
-    if not columns[names[0]]:
-        return
-    select = ", ".join(f"unnest(${i + 1}) AS {c}" for i, c in enumerate(names))
-    con.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}",
-        [columns[c] for c in names],
-    )
+def refresh_observed(con, feature_ids: Iterable[str]) -> None:
+    """Recompute what observations can change (re-opening, falsified hypotheses, the
+    recommendation and bounds), reading only each feature's latest revision."""
+    from ..domain.living import due_facts, reopened
+
+    ids = list(dict.fromkeys(feature_ids))
+    for start in range(0, len(ids), 2_000):
+        chunk = ids[start : start + 2_000]
+        names = ", ".join(f"l.{c}" for c in LIVE_COLUMNS)
+        current = con.execute(
+            f"""
+            SELECT {names}, r.body FROM live l JOIN latest r ON r.feature_id = l.feature_id
+            WHERE l.feature_id IN (SELECT unnest($ids))
+            """,
+            {"ids": chunk},
+        ).fetchall()
+        observations = observations_of(con, chunk)
+        stored = _latest_values(con, chunk)
+        rows, facts = [], {}
+        for values in current:
+            row = dict(zip(LIVE_COLUMNS, values[:-1], strict=True))
+            fid, latest_a = row["feature_id"], _load(values[-1])
+            obs = observations[fid]
+            if row["standing_revision"] is not None:
+                marked = (row["marked_on"], row["marked_reason"]) if row["marked_on"] else None
+                day, reason, _ = reopened(latest_a, obs, row["standing_decided_on"], marked)
+                row["reopened_on"] = day
+                if not row["stale"]:
+                    row["reason"] = reason
+            _observed_values(latest_a, obs, stored[fid], row)
+            rows.append(row)
+            facts[fid] = due_facts(latest_a, obs)
+        _write(con, [r["feature_id"] for r in rows], rows, facts)
+
+
+def due(con, today: dt.date, within: int) -> list[tuple[str, str, dt.date | None, str]]:
+    """(feature, kind, date, detail) of every due entry of the portfolio as of ``today``."""
+    from ..domain.living import UNTESTED_DAYS
+
+    return con.execute(
+        DUE,
+        {
+            "today": today,
+            "horizon": today + dt.timedelta(days=within),
+            "untested": today - dt.timedelta(days=UNTESTED_DAYS),
+        },
+    ).fetchall()
 
 
 def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[int, int, int]:
@@ -257,5 +337,5 @@ def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[
                 "recorded_at": [recorded_at] * len(fresh),
             },
         )
-        refresh(con, [o.feature_id for o in fresh])
+        refresh_observed(con, [o.feature_id for o in fresh])
     return len(fresh), len(final) - len(fresh), superseded

@@ -18,7 +18,7 @@ Version history:
 
 from __future__ import annotations
 
-from .live import LIVE_TABLE, OBSERVATIONS_TABLE
+from .live import LIVE_TABLES, OBSERVATIONS_TABLE
 
 SCHEMA_VERSION = 3
 
@@ -115,7 +115,7 @@ CREATE = [
     """,
     LATEST_VIEW,
     OBSERVATIONS_TABLE,
-    LIVE_TABLE,
+    *LIVE_TABLES,
 ]
 
 
@@ -145,7 +145,8 @@ def _migrate_2_to_3(con) -> None:
     from . import live
 
     con.execute(OBSERVATIONS_TABLE)
-    con.execute(LIVE_TABLE)
+    for statement in LIVE_TABLES:
+        con.execute(statement)
     ids = [r[0] for r in con.execute("SELECT id FROM features").fetchall()]
     live.refresh(con, ids)
 

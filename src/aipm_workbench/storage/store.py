@@ -851,23 +851,13 @@ class Store:
 
     def due(self, today: dt.date | None = None, within: int = 14) -> list[DueItem]:
         """The portfolio's due work (DOMAIN.md 9), one entry per cause, in ``due``'s order."""
-        from ..domain.living import due_from_summary
+        from ..domain.living import due_items
 
         day = _settings.today(today)
         with self._session(write=False) as con:
             if con is None:
                 return []
-            rows = con.execute(
-                """
-                SELECT l.feature_id, l.standing_revision, l.standing_review_by, l.stale,
-                       l.stale_since, l.reopened_on, l.reason, l.due_facts
-                FROM live l JOIN features f ON f.id = l.feature_id
-                """
-            ).fetchall()
-        items: list[DueItem] = []
-        for row in rows:
-            items += due_from_summary(*row, today=day, within=within)
-        return sorted(items, key=lambda i: i.sort_key())
+            return due_items(_live().due(con, day, within))
 
 
 # ------------------------------------------------------------------ helpers
