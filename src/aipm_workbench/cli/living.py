@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..domain.formatting import number, safe_text
+from ..domain.formatting import safe_text
 from ..domain.vocab import DecisionStatus, DueKind, Verdict
 from .main import EXIT_FINDINGS, fail, main
 from .portfolio import _database, _db_path, _known_feature, _store
