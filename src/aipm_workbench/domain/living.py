@@ -577,13 +577,17 @@ def due_entries(
     return out
 
 
-def due_items(entries: Iterable[tuple[str, str, dt.date | None, str]]) -> list[DueItem]:
-    """Due entries as ``due`` lists them: with their words, by kind, date, feature id."""
-    items = [
-        DueItem(fid, DueKind(kind), day, due_message(DueKind(kind), day, detail))
-        for fid, kind, day, detail in entries
-    ]
-    return sorted(items, key=DueItem.sort_key)
+def due_items(
+    entries: Iterable[tuple[str, str, dt.date | None, str]], ordered: bool = False
+) -> list[DueItem]:
+    """Due entries as ``due`` lists them: with their words, by kind, date, feature id
+    (``ordered``: the entries already are)."""
+    kinds = {k.value: k for k in DueKind}
+    items = []
+    for fid, kind, day, detail in entries:
+        k = kinds[kind]
+        items.append(DueItem(fid, k, day, due_message(k, day, detail)))
+    return items if ordered else sorted(items, key=DueItem.sort_key)
 
 
 def due_work(

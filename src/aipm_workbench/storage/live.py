@@ -286,11 +286,15 @@ def refresh_observed(con, feature_ids: Iterable[str]) -> None:
 
 
 def due(con, today: dt.date, within: int) -> list[tuple[str, str, dt.date | None, str]]:
-    """(feature, kind, date, detail) of every due entry of the portfolio as of ``today``."""
+    """(feature, kind, date, detail) of every due entry of the portfolio as of ``today``,
+    in ``due``'s order: kind, date (none first), feature id."""
     from ..domain.living import UNTESTED_DAYS
+    from ..domain.vocab import DueKind
 
+    kinds = ", ".join(f"'{k.value}'" for k in DueKind)
     return con.execute(
-        DUE,
+        f"SELECT * FROM ({DUE}) ORDER BY list_position([{kinds}], kind), day NULLS FIRST, "
+        "feature_id",
         {
             "today": today,
             "horizon": today + dt.timedelta(days=within),

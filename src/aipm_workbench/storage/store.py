@@ -857,7 +857,7 @@ class Store:
         with self._session(write=False) as con:
             if con is None:
                 return []
-            return due_items(_live().due(con, day, within))
+            return due_items(_live().due(con, day, within), ordered=True)
 
 
 # ------------------------------------------------------------------ helpers
