@@ -34,6 +34,7 @@ DB_COMMANDS = frozenset(
         "observe",
         "observations",
         "due",
+        "drill",
     }
 )
 DB_HELP = (

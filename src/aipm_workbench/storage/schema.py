@@ -18,6 +18,7 @@ Version history:
 
 from __future__ import annotations
 
+from .drills import DRILLS_TABLE
 from .live import LIVE_TABLES, OBSERVATIONS_TABLE
 
 SCHEMA_VERSION = 3
@@ -116,6 +117,7 @@ CREATE = [
     LATEST_VIEW,
     OBSERVATIONS_TABLE,
     *LIVE_TABLES,
+    DRILLS_TABLE,
 ]
 
 
@@ -147,6 +149,7 @@ def _migrate_2_to_3(con) -> None:
     con.execute(OBSERVATIONS_TABLE)
     for statement in LIVE_TABLES:
         con.execute(statement)
+    con.execute(DRILLS_TABLE)
     ids = [r[0] for r in con.execute("SELECT id FROM features").fetchall()]
     live.refresh(con, ids)
 

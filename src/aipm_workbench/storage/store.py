@@ -47,6 +47,7 @@ from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevisi
 
 if TYPE_CHECKING:
     from ..domain import Assessment
+    from ..domain.drill import DrillResult
     from ..domain.living import DueItem, LiveDecision, Observation
     from ..domain.living import Revision as LivingRevision
     from . import rows as _rows_module
@@ -858,6 +859,29 @@ class Store:
             if con is None:
                 return []
             return due_items(_live().due(con, day, within), ordered=True)
+
+    # ---------------------------------------------------------------- drills
+
+    def record_drill(self, result: DrillResult) -> DrillResult:
+        """Append one scored drill (DOMAIN.md 10); returns it with the time it was kept."""
+        from . import drills
+
+        with self._session(write=True) as con:
+            return drills.record(con, result, _utcnow())
+
+    def drill_results(self) -> list[DrillResult]:
+        """Every drill kept, oldest first."""
+        from . import drills
+
+        with self._session(write=False) as con:
+            return [] if con is None else drills.results(con)
+
+    def drilled_case_ids(self) -> set[str]:
+        """The casebook ids drilled at least once."""
+        from . import drills
+
+        with self._session(write=False) as con:
+            return set() if con is None else drills.drilled_case_ids(con)
 
 
 # ------------------------------------------------------------------ helpers

@@ -7,10 +7,11 @@ global bindings, the command palette and the app-wide messages together.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -54,10 +55,30 @@ class WorkbenchApp(App[None]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
-    def __init__(self, store: Any, today: dt.date | None = None) -> None:
+    def __init__(
+        self, store: Any, today: dt.date | None = None, start: Callable[[], Screen] | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self._today = today
+        self._start = start  # a screen to open over the portfolio at start (``drill``)
+
+    def on_mount(self) -> None:
+        if self._start is not None:
+            self.push_screen(self._start())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Drill: practise on a past incident",
+            "Rate a casebook incident before seeing what happened",
+            self.action_drill,
+        )
+
+    def action_drill(self) -> None:
+        from .screens.drill import DrillScreen
+
+        self.push_screen(DrillScreen())
 
     def today(self) -> dt.date:
         """The reference date: fixed by the caller or ``settings.today()``."""
