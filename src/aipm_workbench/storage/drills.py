@@ -84,13 +84,14 @@ def results(con) -> list[DrillResult]:
     rows = con.execute(f"SELECT {_COLUMNS} FROM drills ORDER BY seq").fetchall()
     out = []
     for row in rows:
-        (_, case_id, at, harm_type, s, l, r, d, verdict, rs, rl, rr, rd, match, tier, rtier,
-         _, rverdict, _) = row  # fmt: skip
+        case_id, at, harm_type = row[1:4]
+        mine, verdict, reference = row[4:8], row[8], row[9:13]
+        match, tier, rtier, rverdict = row[13], row[14], row[15], row[17]
         out.append(
             DrillResult(
                 case_id=case_id,
-                answer=DrillAnswer(harm_type, s, l, r, d, Verdict(verdict)),
-                reference=(rs, rl, rr, rd),
+                answer=DrillAnswer(harm_type, *mine, Verdict(verdict)),
+                reference=tuple(reference),
                 type_match=bool(match),
                 tier=Tier(tier),
                 reference_tier=Tier(rtier),
