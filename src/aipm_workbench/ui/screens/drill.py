@@ -46,10 +46,38 @@ def _mark(ok: bool) -> Text:
     return Text("✓ agrees", style="bold green") if ok else Text("✗ differs", style="bold red")
 
 
+def score_line(result: DrillResult) -> Text:
+    """The scores in two lines: type, tier and verdict; the ratings' differences."""
+
+    def part(name: str, ok: bool, mine: str, reference: str) -> Text:
+        text = Text(f"{name} ")
+        text.append("✓" if ok else "✗", "bold green" if ok else "bold red")
+        if mine:
+            text.append(f" {mine}" if ok else f" {mine} vs {reference}")
+        return text
+
+    line = Text(" · ").join(
+        [
+            part("Type", result.type_match, "", ""),
+            part("Tier", result.tier_agrees, tier_label(result.tier),
+                 tier_label(result.reference_tier)),
+            part("Verdict", result.verdict_agrees, verdict_label(result.answer.verdict),
+                 verdict_label(result.reference_verdict)),
+        ]
+    )  # fmt: skip
+    off = sum(result.abs_diffs.values())
+    each = ", ".join(
+        f"{SCALES[k].letter} {d:+d}" if d else f"{SCALES[k].letter} 0"
+        for k, d in result.diffs.items()
+    )
+    line.append(f"\nOff by {plural(off, 'step')} in all: {each} (yours minus the reference)")
+    return line
+
+
 def result_view(incident: Incident, result: DrillResult) -> RenderableType:
     """What happened and how the answer compares, for the result pane."""
     i = incident
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [score_line(result), Text()]
     parts.append(Text(f"What happened: {safe_text(i.title)} ({i.year})", style="bold"))
     parts.append(Text(f"{safe_text(i.organisation)}: {safe_text(i.system)}", style="dim"))
     parts.append(Text(safe_text(" ".join(i.account.split()))))
