@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from textual.widgets import Label
+from textual.widgets import Label, Static
 from ui_support import TODAY, pilot_test, screen_text, settle, wait_until
 
 from aipm_workbench.cli.app import make_app
@@ -188,3 +188,24 @@ def test_snapshot_question_80x24(db, snap_compare):
 
 def test_snapshot_result_80x24(db, snap_compare):
     assert snap_compare(drill_app(db), terminal_size=SMALL, run_before=frozen(*ANSWER, "ctrl+s"))
+
+
+@pilot_test
+async def test_a_result_the_database_refuses_shows_the_problem_and_says_not_saved(db):
+    from aipm_workbench.storage import DatabaseLocked
+    from aipm_workbench.ui.screens.problem import ProblemScreen
+
+    app = drill_app(db)
+
+    def refuse(result):
+        raise DatabaseLocked("the database is held by python3 (PID 1)")
+
+    app.store.record_drill = refuse
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press(*ANSWER, "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProblemScreen))
+        assert app.screen.problem_title == "The database is locked"
+        drill = next(s for s in app.screen_stack if isinstance(s, DrillScreen))
+        assert "Not saved" in str(drill.query_one("#drill-saved", Static).render())
+        assert Store(db).drill_results() == []

@@ -92,13 +92,13 @@ def stats_lines(summary) -> list[str]:
         f"Type matched:       {percent(summary.type_match_rate)}",
         f"Tier agreed:        {percent(summary.tier_agreement_rate)}",
         f"Verdict agreed:     {percent(summary.verdict_agreement_rate)}",
-        "Mean difference from the reference (yours minus reference; absolute):",
+        f"{'Mean difference from the reference':<36} signed  absolute",
     ]
     for key, scale in SCALES.items():
         signed = summary.mean_diff[key]
         lines.append(
-            f"  {scale.label + ' (' + scale.letter + ')':<19} {signed:+.2f}   "
-            f"{summary.mean_abs_diff[key]:.2f}"
+            f"  {scale.label + ' (' + scale.letter + ')':<34} {signed:+6.2f}  "
+            f"{summary.mean_abs_diff[key]:8.2f}"
         )
     low = summary.most_under_rated
     lines.append(

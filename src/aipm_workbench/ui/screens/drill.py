@@ -202,7 +202,7 @@ class DrillScreen(ReportsWorkerErrors, Screen[None]):
                 yield Button("Submit (ctrl+s)", id="drill-submit", variant="primary")
         with VerticalScroll(id="drill-result"):
             yield Static("", id="drill-result-body")
-            yield Label("", id="drill-saved")
+            yield Static("", id="drill-saved")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -320,7 +320,7 @@ class DrillScreen(ReportsWorkerErrors, Screen[None]):
         pane = self.query_one("#drill-result", VerticalScroll)
         pane.display = True
         self.query_one("#drill-result-body", Static).update(result_view(self.incident, self.result))
-        self.query_one("#drill-saved", Label).update("Saving the result…")
+        self.query_one("#drill-saved", Static).update("Saving the result…")
         pane.focus()
         self.refresh_bindings()
 
@@ -331,14 +331,14 @@ class DrillScreen(ReportsWorkerErrors, Screen[None]):
     @on(Saved)
     def _saved(self, message: Saved) -> None:
         self.saved = message.result
-        self.query_one("#drill-saved", Label).update(
+        self.query_one("#drill-saved", Static).update(
             "Kept in the database (see `aipm-workbench drill --stats`). "
             "n: another drill · escape: back"
         )
 
     def worker_failed(self, worker, error: BaseException) -> None:
         if worker.name == "_save":
-            self.query_one("#drill-saved", Label).update("Not saved: the database refused it.")
+            self.query_one("#drill-saved", Static).update("Not saved: the database refused it.")
         super().worker_failed(worker, error)
 
     # ---------------------------------------------------------------- leave
