@@ -284,3 +284,12 @@ def test_the_drill_screen_needs_a_terminal(tmp_path):
     result = CliRunner().invoke(main, ["drill", "microsoft-tay", "--db", str(tmp_path / "d.db")])
     assert result.exit_code == 2
     assert "needs a terminal" in result.output
+
+
+def test_stats_of_a_file_that_is_not_a_database_exit_3(tmp_path):
+    bad = tmp_path / "notes.duckdb"
+    bad.write_text("hello")
+    result = CliRunner().invoke(main, ["drill", "--stats", "--db", str(bad)])
+    assert result.exit_code == 3
+    assert "not a workbench database" in result.output
+    assert bad.read_text() == "hello"
