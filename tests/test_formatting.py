@@ -88,3 +88,13 @@ def test_safe_text_shows_controls_and_bidi_marks_visibly(raw, shown):
 def test_safe_text_can_keep_newlines():
     assert safe_text("a\nb\x1b", newlines=True) == "a\nb\\x1b"
     assert safe_text(None) == ""
+
+
+def test_measured_numbers_never_use_scientific_notation():
+    from aipm_workbench.domain.formatting import number
+
+    assert number(1040000.0) == "1,040,000"
+    assert number(0.147) == "0.147"
+    assert number(0.000005) == "0.000005"
+    assert number(1234.5678) == "1,234.57"
+    assert number(-0.02) == "-0.02"

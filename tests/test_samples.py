@@ -18,7 +18,7 @@ EXPECTED = {
     "meeting-recap": ("kill", set()),
     "eu-genai-demo": ("hold", {"F08"}),
     "search-answers": ("ship_with_guardrails", set()),
-    "support-bot": ("ship_with_guardrails", {"F09", "F12"}),
+    "support-bot": ("ship_with_guardrails", {"F09", "F12", "F14"}),
     "credit-limit-assist": ("hold", {"F02", "F06", "F07"}),
     "fraud-alerts": ("ship", set()),
     "code-review-assistant": ("ship", {"F03", "F04", "F10"}),

@@ -21,7 +21,11 @@ class SettingsError(ValueError):
     pass
 
 
-def today() -> dt.date:
+def today(given: dt.date | None = None) -> dt.date:
+    """The reference date: ``given`` when there is one, else ``$AIPM_WORKBENCH_TODAY``,
+    else the system's date. The one place "today" is resolved."""
+    if given is not None:
+        return given
     raw = os.environ.get(TODAY_ENV)
     if raw:
         try:

@@ -6,13 +6,15 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .main import EXIT_INVALID, Context, fail, main, today
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..ui.app import WorkbenchApp
 
 
@@ -22,6 +24,7 @@ def make_app(
     *,
     lock_timeout: float | None = None,
     prefetch: bool = False,
+    start: Callable[[], Any] | None = None,
 ) -> WorkbenchApp:
     """The one way to build the app (the command and the tests use it).
 
@@ -29,7 +32,8 @@ def make_app(
     With ``prefetch``, the portfolio's first page is queried in a thread while
     Textual loads, so that the first rows come sooner. ``lock_timeout`` is how
     long a call waits for another program's lock (the store's default,
-    ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None).
+    ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None). ``start`` makes the screen
+    opened over the portfolio when the app starts (``drill`` uses it).
     """
     from ..storage import Store
 
@@ -40,7 +44,7 @@ def make_app(
         store.prefetch_rank(limit=PAGE_SIZE, today=today)
     from ..ui.app import WorkbenchApp
 
-    return WorkbenchApp(store, today=today)
+    return WorkbenchApp(store, today=today, start=start)
 
 
 @main.command("open", hidden=True)

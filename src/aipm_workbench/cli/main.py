@@ -1,4 +1,9 @@
-"""The root command group, global options and exit codes shared by every command."""
+"""The root command group, global options and exit codes shared by every command.
+
+Whatever a command raises that a person can act on ends here as a message and an
+exit code, never a traceback: invalid input (a file, a path, a setting) exits 2,
+a database that cannot be used exits 3.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,34 @@ from pathlib import Path
 
 import click
 
+from ..settings import today  # noqa: F401  (the one "today" every command asks)
+
 # Exit codes across the CLI.
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # --strict and error-level findings
 EXIT_INVALID = 2  # invalid input or usage
 EXIT_DB = 3  # database unavailable
+
+# The commands that use the database: each also takes --db after its name.
+DB_COMMANDS = frozenset(
+    {
+        "import",
+        "rank",
+        "show",
+        "history",
+        "diff",
+        "export",
+        "decide",
+        "observe",
+        "observations",
+        "due",
+        "drill",
+    }
+)
+DB_HELP = (
+    "Workbench database file (default: $AIPM_WORKBENCH_DB, else workbench.duckdb "
+    "in the user data directory)."
+)
 
 
 @dataclass
@@ -32,36 +60,72 @@ def fail(message: str, code: int = EXIT_INVALID) -> None:
     sys.exit(code)
 
 
-def today():
-    from ..settings import SettingsError
-    from ..settings import today as _today
-
-    try:
-        return _today()
-    except SettingsError as exc:
-        fail(str(exc))
+def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``COMMAND --db PATH``: the same as ``--db PATH COMMAND``; both is a usage error."""
+    if value is None:
+        return
+    obj = ctx.find_object(Context)
+    if obj is None:  # the command invoked on its own (outside the group)
+        ctx.obj = Context(db_option=value)
+        return
+    if obj.db_option is not None:
+        raise click.UsageError(
+            f"--db is given twice ({obj.db_option!r} before the command, {value!r} after "
+            "it): give it once",
+            ctx,
+        )
+    obj.db_option = value
 
 
 class Group(click.Group):
     """The root group; usage errors exit 2 (click's default)."""
 
-    ORDER = ("import", "rank", "show", "history", "diff", "export", "check", "taxonomy", "schema")
+    ORDER = (
+        "import", "rank", "show", "history", "diff", "decide", "observe", "observations", "due",
+        "export", "check", "taxonomy", "schema",
+    )  # fmt: skip
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The help lists the daily workflow first, then the file tools, then the rest."""
         order = {name: i for i, name in enumerate(self.ORDER)}
         return sorted(self.commands, key=lambda name: order.get(name, len(order)))
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Register a command; one that uses the database also accepts ``--db`` after its
+        name (unless it has a ``--db`` of its own)."""
+        name = name or cmd.name
+        if name in DB_COMMANDS and not any("--db" in p.opts for p in cmd.params):
+            cmd.params.append(
+                click.Option(
+                    ["--db"],
+                    metavar="PATH",
+                    expose_value=False,
+                    callback=_db_after_command,
+                    help=DB_HELP,
+                )
+            )
+        super().add_command(cmd, name)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; an error a person can act on becomes its message and exit code."""
+        from ..domain.errors import InvalidInput
+        from ..settings import SettingsError
+        from ..storage.errors import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as exc:
+            for line in exc.lines()[:-1]:
+                click.echo(line, err=True)
+            fail(exc.lines()[-1])
+        except SettingsError as exc:
+            fail(str(exc))
+        except StoreError as exc:
+            fail(str(exc), EXIT_DB)
+
 
 @click.group(cls=Group, invoke_without_command=True)
-@click.option(
-    "--db",
-    "db",
-    metavar="PATH",
-    envvar=None,
-    help="Workbench database file (default: $AIPM_WORKBENCH_DB, else workbench.duckdb "
-    "in the user data directory).",
-)
+@click.option("--db", "db", metavar="PATH", envvar=None, help=DB_HELP)
 @click.version_option(package_name="aipm-workbench", prog_name="aipm-workbench")
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:

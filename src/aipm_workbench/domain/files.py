@@ -136,10 +136,13 @@ def _items(data: dict, key: str) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
 
 
+OBSERVED_POPULATION = "population"  # the reserved metric id of the reach seen (DOMAIN.md 9)
+
+
 def _cross_problems(data: dict, taxonomy: Taxonomy) -> list[str]:
     """Checks that span items: unique ids, references, taxonomy types."""
     problems: list[str] = []
-    for key in ("harms", "fallbacks", "hypotheses"):
+    for key in ("harms", "fallbacks", "metrics", "hypotheses"):
         seen: dict[str, int] = {}
         for i, item in _items(data, key):
             hid = item.get("id")
@@ -171,6 +174,38 @@ def _cross_problems(data: dict, taxonomy: Taxonomy) -> list[str]:
                     problems.append(
                         f"fallbacks[{i}].covers[{j}]: {hid!r} is not the id of a harm in this file"
                     )
+    problems += _metric_problems(data)
+    return problems
+
+
+def _metric_problems(data: dict) -> list[str]:
+    """Observable metrics: a limit needs an id; a hypothesis test names a metric of the file."""
+    problems: list[str] = []
+    metric_ids = {OBSERVED_POPULATION}
+    for i, item in _items(data, "metrics"):
+        mid = item.get("id")
+        if mid == OBSERVED_POPULATION:
+            problems.append(
+                f"metrics[{i}].id: {mid!r} is reserved for the observed reach; choose another id"
+            )
+        elif isinstance(mid, str):
+            metric_ids.add(mid)
+        if item.get("limit") is not None and mid is None:
+            problems.append(
+                f"metrics[{i}].limit: a limit needs the metric's id, so observations can name it; "
+                'add id = "..."'
+            )
+    for i, item in _items(data, "hypotheses"):
+        test = item.get("test")
+        metric = test.get("metric") if isinstance(test, dict) else None
+        if isinstance(metric, str) and metric not in metric_ids:
+            known = sorted(metric_ids - {OBSERVED_POPULATION})
+            close = difflib.get_close_matches(metric, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(
+                f"hypotheses[{i}].test.metric: {metric!r} is not the id of a metric in this "
+                f"file{hint}; give the metric an id or test `population`"
+            )
     return problems
 
 

@@ -115,6 +115,18 @@ def count(n: int | float | None) -> str:
     return "-" if n is None else f"{n:,.0f}"
 
 
+def number(x: float | None) -> str:
+    """A measured value as people read it: ``1,040,000``, ``0.147``, ``0.000005``; never
+    scientific notation, at most 6 significant digits."""
+    if x is None:
+        return "-"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:,.{max(0, 5 - math.floor(math.log10(abs(x))))}f}".rstrip("0").rstrip(".")
+    return ("-" if x < 0 else "") + share(abs(x))
+
+
 # ------------------------------------------------------------------ safe text
 
 # C0 and C1 controls and DEL; bidi embeddings, overrides and isolates; line and

@@ -160,10 +160,50 @@ class Fallback(_Model):
         return self.requests_per_day * self.share_below_threshold
 
 
+Op = Literal["<", "<=", ">", ">="]
+
+
+class Limit(_Model):
+    """A machine-checkable bound: an observation is healthy while ``observed op value``."""
+
+    op: Op
+    value: Annotated[float, Field(allow_inf_nan=False)]
+
+    def holds(self, observed: float) -> bool:
+        return compare(observed, self.op, self.value)
+
+
+class Test(_Model):
+    """A hypothesis's test: an observation of ``metric`` meeting ``op value`` falsifies it."""
+
+    metric: Slug
+    op: Op
+    value: Annotated[float, Field(allow_inf_nan=False)]
+
+    def met_by(self, observed: float) -> bool:
+        return compare(observed, self.op, self.value)
+
+
+def compare(left: float, op: str, right: float) -> bool:
+    """``left op right`` for the four comparison operators of FORMAT.md."""
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    if op == ">=":
+        return left >= right
+    raise ValueError(f"unknown comparison {op!r}: use < <= > >=")
+
+
 class Metric(_Model):
+    id: Slug | None = None
     name: Text
     kind: MetricKind
     target: Text
+    limit: Limit | None = None
+    unit: OptText | None = None
     decided_on: Date
 
 
@@ -173,6 +213,7 @@ class Hypothesis(_Model):
     falsified_if: OptText | None = None
     check_by: Date | None = None
     status: HypothesisStatus = HypothesisStatus.open
+    test: Test | None = None
 
 
 class PremortemItem(_Model):
@@ -187,6 +228,7 @@ class Decision(_Model):
     decided_by: list[OptText] = Field(default_factory=list)
     decided_on: Date
     review_by: Date | None = None
+    content_hash: Annotated[str, Field(strict=True, pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
 
 
 class Assessment(_Model):
@@ -203,6 +245,9 @@ class Assessment(_Model):
 
     def harm(self, harm_id: str) -> Harm | None:
         return next((h for h in self.harms if h.id == harm_id), None)
+
+    def metric(self, metric_id: str) -> Metric | None:
+        return next((m for m in self.metrics if m.id == metric_id), None)
 
     def covering(self, harm_id: str) -> list[Fallback]:
         """The fallbacks that cover a harm, in file order."""

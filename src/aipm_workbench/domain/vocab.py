@@ -94,3 +94,24 @@ class Tier(IntEnum):
     @classmethod
     def parse(cls, name: str) -> Tier:
         return cls[name.lower()]
+
+
+class DecisionState(StrEnum):
+    """Where a decision stands (DOMAIN.md section 9), in the order they are judged."""
+
+    undecided = "undecided"
+    stale = "stale"
+    reopened = "reopened"
+    expired = "expired"
+    decided = "decided"
+
+
+class DueKind(StrEnum):
+    """Kinds of due work (DOMAIN.md section 9), in the order ``due`` lists them."""
+
+    reopened = "reopened"
+    stale = "stale"
+    expired = "expired"
+    hypothesis_overdue = "hypothesis_overdue"
+    fallback_untested = "fallback_untested"
+    review_upcoming = "review_upcoming"

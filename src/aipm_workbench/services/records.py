@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from .. import settings as _settings
 from ..storage import StoreError
 
 RECORD_SUFFIX = ".md"
@@ -172,18 +173,6 @@ def write_files(files: Sequence[tuple[Path, str | bytes]]) -> list[Path]:
 # --------------------------------------------------------------- records
 
 
-def _today(today: dt.date | None) -> dt.date:
-    if today is not None:
-        return today
-    from ..settings import SettingsError
-    from ..settings import today as settings_today
-
-    try:
-        return settings_today()
-    except SettingsError as exc:
-        raise ExportError(str(exc)) from None
-
-
 def _requested(feature_ids: Iterable[str] | None) -> list[str] | None:
     return None if feature_ids is None else list(dict.fromkeys(feature_ids))
 
@@ -254,7 +243,7 @@ def record_markdown(
 ) -> str:
     """One feature's decision record as Markdown (the built-in template): its latest
     decided revision, or its latest revision as a proposed record, or ``revision``."""
-    today = _today(today)
+    today = _settings.today(today)
     histories = _histories(store, [feature_id])
     _known(histories, [feature_id])
     revisions = histories[feature_id]
@@ -287,7 +276,7 @@ def export_records(
     """
     from ..render import record_id
 
-    today = _today(today)
+    today = _settings.today(today)
     renderer = _renderer(template)  # a user template's syntax error stops here
     requested = _requested(feature_ids)
     histories = _histories(store, requested)
@@ -318,7 +307,7 @@ def portfolio_markdown(store, today: dt.date | None = None, *, template=None) ->
     """The portfolio report as Markdown."""
     from ..render import portfolio_context
 
-    today = _today(today)
+    today = _settings.today(today)
     renderer = _renderer(template)
     ctx = portfolio_context(
         store.rank(today=today),
@@ -346,7 +335,7 @@ def export_portfolio(
         )
     if template is not None and fmt != "md":
         raise ExportError("a template only applies to the Markdown report (--format md)")
-    today = _today(today)
+    today = _settings.today(today)
     renderer = _renderer(template) if fmt == "md" else None
     out = _out_dir(out_dir)
     target = _target(out, safe_name(PORTFOLIO_NAME, "." + fmt))

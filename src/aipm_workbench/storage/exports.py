@@ -13,10 +13,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from .. import settings as _settings
 from ..domain import Assessment
 from . import sql as _sql
 from .errors import StoreError
-from .store import _INFO_COLUMNS, _changes, _info, _load, _today
+from .store import _INFO_COLUMNS, _changes, _info, _load
 from .types import RevisionInfo, StoredRevision
 
 COPY_FORMATS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
@@ -143,5 +144,5 @@ def copy_portfolio(store, path: str | os.PathLike, fmt: str, today: dt.date | No
             raise StoreError(
                 f"the database {store.path} holds no features yet: import assessments first"
             )
-        con.execute(query, {"today": _today(today)})
+        con.execute(query, {"today": _settings.today(today)})
     return target

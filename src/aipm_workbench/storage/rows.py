@@ -28,6 +28,7 @@ class Prepared:
     content_hash: str
     values: dict  # revision columns (without feature_id, number, saved_at, note)
     harms: list[dict]  # harm columns (without feature_id, revision)
+    assessment: Assessment | None = None  # kept so the living roll-up needs no re-parse
 
 
 def content_hash(body: str) -> str:
@@ -105,7 +106,7 @@ def prepare(a: Assessment) -> Prepared:
                 "harmed_high": h.exposure.harmed_high if h.exposure else None,
             }
         )
-    return Prepared(a.feature.id, body, content_hash(body), values, harms)
+    return Prepared(a.feature.id, body, content_hash(body), values, harms, a)
 
 
 def _depends_on_today(code: str, a: Assessment) -> bool:

@@ -18,7 +18,10 @@ Version history:
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+from .drills import DRILLS_TABLE
+from .live import LIVE_TABLES, OBSERVATIONS_TABLE
+
+SCHEMA_VERSION = 3
 
 LATEST_VIEW = """
     CREATE VIEW latest AS
@@ -112,6 +115,9 @@ CREATE = [
     )
     """,
     LATEST_VIEW,
+    OBSERVATIONS_TABLE,
+    *LIVE_TABLES,
+    DRILLS_TABLE,
 ]
 
 
@@ -137,5 +143,16 @@ def _migrate_1_to_2(con) -> None:
     con.execute(LATEST_VIEW)
 
 
+def _migrate_2_to_3(con) -> None:
+    from . import live
+
+    con.execute(OBSERVATIONS_TABLE)
+    for statement in LIVE_TABLES:
+        con.execute(statement)
+    con.execute(DRILLS_TABLE)
+    ids = [r[0] for r in con.execute("SELECT id FROM features").fetchall()]
+    live.refresh(con, ids)
+
+
 # MIGRATIONS[n] turns a version-n database into version n + 1.
-MIGRATIONS = {1: _migrate_1_to_2}
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}

@@ -7,40 +7,49 @@ writing, and a second one waits (up to ``lock_timeout`` seconds) for the first
 to finish. Reads attach the file read-only, so they never modify it; a file of
 an older schema is attached once for writing to migrate it.
 
-The files are attached to one in-memory DuckDB engine per process, created on
-first use and holding no file of its own: starting a DuckDB instance costs
-about 30 ms (its built-in catalog), attaching a file about 1 ms, so a call costs
-what its query costs. Each call uses its own cursor on the engine, so threads
-never share one.
-
-Before DuckDB sees a file, the store checks that it is a DuckDB file at all, so
-that a foreign or damaged file is refused untouched (DuckDB would otherwise
-create a write-ahead log beside it). Within one process, calls on the same file
-are serialised, so that a file is never attached twice.
+The engine, the attached files, the per-file locks, the check of what a path
+holds and the translation of DuckDB's errors live in :mod:`.engine`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import settings as _settings
 from . import sql as _sql
+from .engine import connect as _connect
+from .engine import (  # noqa: F401  (engine_running, process_*: used through this module)
+    engine_running,
+    file_state,
+    first_line,
+    locked_error,
+    process_command,
+    process_lock,
+    process_name,
+    real_path,
+    remove_empty,
+    rollback,
+    translate,
+    warn,
+)
 from .errors import DatabaseDamaged, DatabaseLocked, DatabaseTooNew, StoreError
 from .schema import CREATE, MIGRATIONS, SCHEMA_VERSION
 from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevision
 
 if TYPE_CHECKING:
     from ..domain import Assessment
+    from ..domain.drill import DrillResult
+    from ..domain.living import DueItem, LiveDecision, Observation
+    from ..domain.living import Revision as LivingRevision
     from . import rows as _rows_module
 
 
@@ -53,46 +62,8 @@ def _rows():
 
 
 APPLICATION = "aipm-workbench"
-# Bytes 8-11 of every DuckDB database file.
-DUCKDB_MAGIC = b"DUCK"
 # Rows per INSERT statement when writing in bulk (bounds the size of one statement).
 BATCH = 2000
-
-_process_locks: dict[str, threading.RLock] = {}
-_process_locks_guard = threading.Lock()
-
-
-def _process_lock(path: Path) -> threading.RLock:
-    key = os.path.realpath(path)
-    with _process_locks_guard:
-        lock = _process_locks.get(key)
-        if lock is None:
-            lock = _process_locks[key] = threading.RLock()
-        return lock
-
-
-_engine = None
-_engine_pid: int | None = None
-_engine_guard = threading.Lock()
-_aliases = itertools.count(1)
-
-
-def engine_running() -> bool:
-    """Whether this process has started its DuckDB engine (and so its threads)."""
-    return _engine is not None and _engine_pid == os.getpid()
-
-
-def _cursor():
-    """A new cursor on this process's in-memory engine (a fresh engine after a fork)."""
-    global _engine, _engine_pid
-    import duckdb
-
-    with _engine_guard:
-        if not engine_running():
-            _engine = duckdb.connect(":memory:")
-            _engine_pid = os.getpid()
-        return _engine.cursor()
-
 
 _RANK_DEFAULTS: dict[str, Any] = dict(
     by="residual",
@@ -107,50 +78,10 @@ _RANK_DEFAULTS: dict[str, Any] = dict(
 )
 
 
-class Attached:
-    """One database file attached to the engine, on a cursor of its own.
+def _live():
+    from . import live
 
-    ``execute`` runs on the file (it is the cursor's default database);
-    ``close`` detaches the file, which checkpoints it and releases its lock.
-    """
-
-    def __init__(self, cursor, alias: str):
-        self._cursor = cursor
-        self._alias = alias
-        self._open = True
-
-    def execute(self, query: str, parameters=None):
-        if parameters is None:
-            return self._cursor.execute(query)
-        return self._cursor.execute(query, parameters)
-
-    def close(self) -> None:
-        if not self._open:
-            return
-        self._open = False
-        try:
-            self._cursor.execute("USE memory")
-            try:
-                self._cursor.execute(f"DETACH {self._alias}")
-            except Exception:
-                _rollback(self)  # a transaction left open keeps the file attached
-                self._cursor.execute(f"DETACH {self._alias}")
-        finally:
-            self._cursor.close()
-
-
-def _connect(path: str, read_only: bool) -> Attached:
-    """Attach a database file (one place, so that tests can watch the attempts)."""
-    cursor = _cursor()
-    alias = f"workbench_{next(_aliases)}"
-    literal = "'" + path.replace("'", "''") + "'"
-    try:
-        cursor.execute(f"ATTACH {literal} AS {alias}" + (" (READ_ONLY)" if read_only else ""))
-        cursor.execute(f"USE {alias}")
-    except BaseException:
-        cursor.close()
-        raise
-    return Attached(cursor, alias)
+    return live
 
 
 def _utcnow() -> dt.datetime:
@@ -165,42 +96,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} in a draft")
-
-
-def process_name(pid: int) -> str | None:
-    """The name of a running process, from /proc or psutil; None when unknown."""
-    try:
-        with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
-            name = f.read().strip()
-        if name:
-            return name
-    except OSError:
-        pass
-    try:
-        import psutil
-
-        return psutil.Process(pid).name()
-    except Exception:
-        return None
-
-
-def process_command(pid: int) -> str | None:
-    """The command line of a running process, shortened; None when unknown."""
-    args: list[str] = []
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            args = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
-    except OSError:
-        try:
-            import psutil
-
-            args = psutil.Process(pid).cmdline()
-        except Exception:
-            return None
-    if not args:
-        return None
-    text = " ".join(" ".join([os.path.basename(args[0]), *args[1:]]).split())
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Store:
@@ -228,32 +123,7 @@ class Store:
 
     def _file_state(self) -> str:
         """'missing', 'empty' or 'duckdb'; DatabaseDamaged for anything else."""
-        p = self.path
-        try:
-            st = p.stat()
-        except FileNotFoundError:
-            return "missing"
-        except OSError as exc:
-            raise StoreError(f"cannot read {p}: {exc.strerror or exc}") from None
-        if p.is_dir():
-            raise DatabaseDamaged(f"{p} is a folder, not a database file: give a file path")
-        if st.st_size == 0:
-            return "empty"
-        try:
-            with open(p, "rb") as f:
-                head = f.read(16)
-        except PermissionError:
-            raise StoreError(
-                f"cannot read {p}: permission denied; check the file's permissions"
-            ) from None
-        except OSError as exc:
-            raise StoreError(f"cannot read {p}: {exc.strerror or exc}") from None
-        if len(head) < 12 or head[8:12] != DUCKDB_MAGIC:
-            raise DatabaseDamaged(
-                f"{p} is not a workbench database (it is not a DuckDB file); it was left "
-                "untouched: check the --db path, or move the file away"
-            )
-        return "duckdb"
+        return file_state(self.path)
 
     def _open(self, read_only: bool):
         """Attach the file, retrying a busy lock for up to ``lock_timeout`` seconds."""
@@ -263,7 +133,7 @@ class Store:
         delay = 0.02
         while True:
             try:
-                return _connect(os.path.abspath(self.path), read_only)
+                return _connect(str(real_path(self.path)), read_only)
             except duckdb.Error as exc:
                 message = str(exc)
                 if "Could not set lock" not in message:
@@ -275,55 +145,10 @@ class Store:
                 delay = min(delay * 2, 0.25)
 
     def _locked(self, message: str) -> DatabaseLocked:
-        match = re.search(r"PID (\d+)", message)
-        holder = None
-        if match:
-            pid = int(match.group(1))
-            name = process_name(pid)
-            if name is None:
-                exe = re.search(r"held in (\S+) \(PID", message)
-                name = os.path.basename(exe.group(1)) if exe else "a process"
-            holder = f"{name} (PID {pid})"
-            command = process_command(pid)
-            running = f", running `{command}`," if command else ""
-            who = f"by {holder}{running}"
-        else:
-            who = "by another program"
-        waited = f"{self.lock_timeout:g} second{'s' if self.lock_timeout != 1 else ''}"
-        return DatabaseLocked(
-            f"the database {self.path} is in use {who} and stayed locked for {waited}: "
-            "close that program or wait for it to finish, then try again",
-            holder,
-        )
+        return locked_error(self.path, message, self.lock_timeout)
 
     def _translate(self, exc: Exception) -> StoreError:
-        message = str(exc)
-        p = self.path
-        low = message.lower()
-        if "not a valid duckdb database" in low:
-            return DatabaseDamaged(
-                f"{p} is not a workbench database (DuckDB cannot read it); it was left "
-                "untouched: check the --db path, or move the file away"
-            )
-        if "newer version" in low or ("version number" in low and "trying to read" in low):
-            return DatabaseTooNew(
-                f"{p} was written by a newer version of DuckDB than this aipm-workbench "
-                "uses; it was left untouched: upgrade aipm-workbench to open it"
-            )
-        if any(
-            word in low
-            for word in ("corrupt", "checksum", "serializ", "could not read enough bytes")
-        ):
-            return DatabaseDamaged(
-                f"{p} is damaged and cannot be read ({_first_line(message)}); it was left "
-                "untouched: restore it from a backup, or re-import your exported assessments "
-                "into a new database"
-            )
-        if "permission denied" in low:
-            return StoreError(f"cannot open {p}: permission denied; check the file's permissions")
-        if "read-only file system" in low or "no space left" in low:
-            return StoreError(f"cannot write {p}: {_first_line(message)}")
-        return StoreError(f"cannot use the database {p}: {_first_line(message)}")
+        return translate(self.path, exc)
 
     @contextmanager
     def _session(self, write: bool) -> Iterator[Any]:
@@ -334,13 +159,13 @@ class Store:
         """
         import duckdb
 
-        with _process_lock(self.path):
+        with process_lock(self.path):
             state = self._file_state()
             if state != "duckdb" and not write:
                 yield None
                 return
             if state == "empty":
-                self.path.unlink()  # DuckDB refuses an empty file; an empty file holds nothing
+                remove_empty(self.path)
             elif state == "missing":
                 try:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -349,6 +174,7 @@ class Store:
                         f"cannot create the folder {self.path.parent}: {exc.strerror or exc}"
                     ) from None
             con = self._open(read_only=not write)
+            committed = False
             try:
                 version = self._version(con)
                 if version is not None and version > SCHEMA_VERSION:
@@ -372,18 +198,34 @@ class Store:
                     try:
                         yield con
                     except BaseException:
-                        _rollback(con)
+                        rollback(con)
                         raise
                     con.execute("COMMIT")
+                    committed = True
                 else:
                     yield con
             except duckdb.Error as exc:
                 raise self._translate(exc) from None
             finally:
-                try:
-                    con.close()
-                except duckdb.Error as exc:
-                    raise self._translate(exc) from None
+                self._close(con, committed)
+
+    def _close(self, con, committed: bool) -> None:
+        """Detach the file. When a write was committed and only closing it fails (a full
+        disk refusing the checkpoint, say), the data is written: the caller is told it
+        was, with a warning about the close, instead of an error."""
+        import duckdb
+
+        try:
+            con.close()
+        except duckdb.Error as exc:
+            if not committed:
+                raise self._translate(exc) from None
+            warn(
+                f"the changes were saved to {self.path}, but closing the database failed "
+                f"({first_line(str(exc))}): they are kept in its write-ahead log "
+                f"({self.path.name}.wal) and applied the next time it is opened; free some "
+                "disk space before the next write"
+            )
 
     def _version(self, con) -> int | None:
         """The schema version, None for an empty database; refuses other programs' files."""
@@ -447,7 +289,7 @@ class Store:
                     [f"migrated_from_{version}_at", _utcnow().isoformat(timespec="seconds")],
                 )
         except BaseException:
-            _rollback(con)
+            rollback(con)
             raise
         con.execute("COMMIT")
 
@@ -486,6 +328,7 @@ class Store:
                 number = (current[0] if current else 0) + 1
                 created = True
                 self._write(con, [(prepared, number)], {fid} if current else set(), note)
+                _live().refresh(con, [fid], {(fid, number): assessment})
             previous = None
             if number > 1:
                 row = con.execute(
@@ -553,6 +396,8 @@ class Store:
                 to_write.append((p, number))
             if not dry_run and to_write:
                 self._write(con, to_write, set(current), note)
+                known = {(p.feature_id, n): p.assessment for p, n in to_write if p.assessment}
+                _live().refresh(con, [p.feature_id for p, _ in to_write], known)
         return ImportReport(created=created, unchanged=unchanged, dry_run=dry_run)
 
     @staticmethod
@@ -757,7 +602,7 @@ class Store:
             descending=descending,
             limit=limit,
             offset=offset,
-            today=_today(today),
+            today=_settings.today(today),
         )
         ahead = self._take_prefetched(args)
         if ahead is not None:
@@ -771,7 +616,7 @@ class Store:
         """Start ``rank(**args)`` in a thread now; the first ``rank`` call with the same
         arguments takes its answer. The full-screen app asks for its first page this
         way while Textual loads."""
-        args = {**_RANK_DEFAULTS, **args, "today": _today(args.get("today"))}
+        args = {**_RANK_DEFAULTS, **args, "today": _settings.today(args.get("today"))}
         future: Future = Future()
         with self._prefetch_guard:
             self._prefetched = (args, future)
@@ -813,7 +658,7 @@ class Store:
                 f"cannot sort by {sort!r}: use a PortfolioRow field ({', '.join(_sql.SORT_KEYS)})"
             )
         where, params = _sql.filters(stage, verdict, tier, search)
-        params["today"] = _today(today)
+        params["today"] = _settings.today(today)
         page = ""
         if limit is not None:
             page += f" LIMIT {max(int(limit), 0)}"
@@ -901,7 +746,7 @@ class Store:
         with self._session(write=False) as con:
             if con is None:
                 return out
-            params = {"today": _today(today)}
+            params = {"today": _settings.today(today)}
             base = f"({_sql.PORTFOLIO})"
             total, overdue, with_errors = con.execute(
                 f"SELECT count(*), count(*) FILTER (overdue), count(*) FILTER (errors > 0) "
@@ -963,6 +808,89 @@ class Store:
             out[(r, d)][_sql.TIER_NAMES[t]] = n
         return out
 
+    # ------------------------------------------------------ living decisions
+
+    def latest_assessments(self, feature_ids: Sequence[str]) -> dict[str, Assessment]:
+        """The latest assessment of each of these features that exists."""
+        with self._session(write=False) as con:
+            if con is None or not feature_ids:
+                return {}
+            rows = con.execute(
+                "SELECT feature_id, body FROM latest WHERE feature_id IN (SELECT unnest($ids))",
+                {"ids": list(dict.fromkeys(feature_ids))},
+            ).fetchall()
+        return {fid: _load(body) for fid, body in rows}
+
+    def record_observations(self, rows: Sequence[Observation]) -> tuple[int, int, int]:
+        """Append observations in one transaction (all or none); see ``live.record``.
+        Returns (recorded, unchanged, superseded within the batch)."""
+        with self._session(write=True) as con:
+            return _live().record(con, rows, _utcnow())
+
+    def observations(self, feature_id: str) -> list[Observation]:
+        """Every observation of a feature as recorded, oldest date first (corrections after
+        the value they correct)."""
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            found = _live().observations_of(con, [feature_id])[feature_id]
+        return sorted(found, key=lambda o: o.observed_on)
+
+    def history(self, feature_id: str) -> list[LivingRevision]:
+        """Every revision of a feature as the living-decision rules read them, oldest first."""
+        from ..domain.living import Revision
+
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            rows = con.execute(
+                "SELECT number, saved_at, body FROM revisions WHERE feature_id = ? ORDER BY number",
+                [feature_id],
+            ).fetchall()
+        return [Revision(n, _aware(at), _load(body)) for n, at, body in rows]
+
+    def decision(self, feature_id: str, today: dt.date | None = None) -> LiveDecision | None:
+        """Where the feature's decision stands today (DOMAIN.md 9); None for no feature."""
+        from ..domain.living import decision_state
+
+        history = self.history(feature_id)
+        if not history:
+            return None
+        return decision_state(history, self.observations(feature_id), _settings.today(today))
+
+    def due(self, today: dt.date | None = None, within: int = 14) -> list[DueItem]:
+        """The portfolio's due work (DOMAIN.md 9), one entry per cause, in ``due``'s order."""
+        from ..domain.living import due_items
+
+        day = _settings.today(today)
+        with self._session(write=False) as con:
+            if con is None:
+                return []
+            return due_items(_live().due(con, day, within), ordered=True)
+
+    # ---------------------------------------------------------------- drills
+
+    def record_drill(self, result: DrillResult) -> DrillResult:
+        """Append one scored drill (DOMAIN.md 10); returns it with the time it was kept."""
+        from . import drills
+
+        with self._session(write=True) as con:
+            return drills.record(con, result, _utcnow())
+
+    def drill_results(self) -> list[DrillResult]:
+        """Every drill kept, oldest first."""
+        from . import drills
+
+        with self._session(write=False) as con:
+            return [] if con is None else drills.results(con)
+
+    def drilled_case_ids(self) -> set[str]:
+        """The casebook ids drilled at least once."""
+        from . import drills
+
+        with self._session(write=False) as con:
+            return set() if con is None else drills.drilled_case_ids(con)
+
 
 # ------------------------------------------------------------------ helpers
 
@@ -998,28 +926,6 @@ def _changes(previous: Assessment | None, current: Assessment, number: int) -> l
     from ..domain.diff import diff_assessments
 
     return diff_assessments(previous, current) or ["no change"]
-
-
-def _today(today: dt.date | None) -> dt.date:
-    if today is not None:
-        return today
-    from ..settings import SettingsError
-    from ..settings import today as _settings_today
-
-    try:
-        return _settings_today()
-    except SettingsError as exc:
-        raise StoreError(str(exc)) from None
-
-
-def _rollback(con) -> None:
-    # When the failure took the transaction with it, closing the connection discards it.
-    with suppress(Exception):
-        con.execute("ROLLBACK")
-
-
-def _first_line(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else "unknown error"
 
 
 def _insert_columns(con, table: str, columns: dict[str, list]) -> None:

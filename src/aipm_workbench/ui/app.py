@@ -7,11 +7,12 @@ global bindings, the command palette and the app-wide messages together.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
@@ -62,10 +63,13 @@ class WorkbenchApp(App[None]):
         Binding("ctrl+c", "help_quit", show=False, system=True),
     ]
 
-    def __init__(self, store: Any, today: dt.date | None = None) -> None:
+    def __init__(
+        self, store: Any, today: dt.date | None = None, start: Callable[[], Screen] | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self._today = today
+        self._start = start  # a screen to open over the portfolio at start (``drill``)
         self.hangup_watch: HangupWatch | None = None
 
     def get_driver_class(self) -> type[Driver]:
@@ -77,6 +81,8 @@ class WorkbenchApp(App[None]):
         if fd is not None:
             self.hangup_watch = HangupWatch(self, fd)
             self.hangup_watch.start()
+        if self._start is not None:
+            self.push_screen(self._start())
 
     def on_unmount(self) -> None:
         if self.hangup_watch is not None:
@@ -90,6 +96,19 @@ class WorkbenchApp(App[None]):
                 with suppress(Exception):  # no terminal left to tell: save the others
                     flush()
         self.exit(return_code=HANGUP_EXIT)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Drill: practise on a past incident",
+            "Rate a casebook incident before seeing what happened",
+            self.action_drill,
+        )
+
+    def action_drill(self) -> None:
+        from .screens.drill import DrillScreen
+
+        self.push_screen(DrillScreen())
 
     def today(self) -> dt.date:
         """The reference date: fixed by the caller or ``settings.today()``."""
