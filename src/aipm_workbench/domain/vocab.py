@@ -80,3 +80,9 @@ class Tier(IntEnum):
     @classmethod
     def parse(cls, name: str) -> Tier:
         return cls[name.lower()]
+
+
+# The word for "no verdict chosen yet" (a filter and a count), and for "no tier" (a
+# feature without harms), beside the verdicts and tiers above.
+UNDECIDED = "undecided"
+NO_TIER = "none"

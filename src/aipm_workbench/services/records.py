@@ -177,7 +177,7 @@ def _requested(feature_ids: Iterable[str] | None) -> list[str] | None:
     return None if feature_ids is None else list(dict.fromkeys(feature_ids))
 
 
-def _known(found: dict, ids: list[str] | None) -> list[str]:
+def _known(store, found: dict, ids: list[str] | None) -> list[str]:
     """The ids to export, in order: every one found when ``ids`` is None; an error
     naming the first requested id the database does not hold."""
     if ids is None:
@@ -189,9 +189,21 @@ def _known(found: dict, ids: list[str] | None) -> list[str]:
         raise ExportError(
             f"no feature with id {missing[0]!r} in the database"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-            + ": `aipm-workbench list` shows the ids"
+            + f"; {_suggestion(missing[0], store.feature_ids())}"
         )
     return ids
+
+
+def _suggestion(feature_id: str, known: Iterable[str]) -> str:
+    """The closest ids the database holds, or the command that lists them."""
+    import difflib
+
+    ids = sorted(known)
+    close = difflib.get_close_matches(feature_id, ids, n=3, cutoff=0.5)
+    close += [i for i in ids if feature_id in i and i not in close][: 3 - len(close)]
+    if close:
+        return f"did you mean {', '.join(close)}? (`aipm-workbench rank` lists the features)"
+    return "`aipm-workbench rank` lists the features"
 
 
 def _histories(store, ids: list[str] | None) -> dict:
@@ -245,7 +257,7 @@ def record_markdown(
     decided revision, or its latest revision as a proposed record, or ``revision``."""
     today = _settings.today(today)
     histories = _histories(store, [feature_id])
-    _known(histories, [feature_id])
+    _known(store, histories, [feature_id])
     revisions = histories[feature_id]
     chosen = _selected(feature_id, revisions, revision, history=False)
     if not chosen:
@@ -280,7 +292,7 @@ def export_records(
     renderer = _renderer(template)  # a user template's syntax error stops here
     requested = _requested(feature_ids)
     histories = _histories(store, requested)
-    ids = _known(histories, requested)
+    ids = _known(store, histories, requested)
     out = _out_dir(out_dir)
 
     jobs = []
@@ -380,7 +392,7 @@ def export_assessments(
 
     requested = _requested(feature_ids)
     latest = latest_assessments(store, requested)
-    ids = _known(latest, requested)
+    ids = _known(store, latest, requested)
     out = _out_dir(out_dir)
     files: list[tuple[Path, str]] = [
         (_target(out, safe_name(fid, "." + fmt)), dump(latest[fid])) for fid in ids if fid in latest

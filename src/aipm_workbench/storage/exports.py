@@ -13,17 +13,21 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from .. import settings as _settings
 from ..domain import Assessment
 from . import sql as _sql
 from .errors import StoreError
-from .. import settings as _settings
 from .store import _INFO_COLUMNS, _changes, _info, _load
 from .types import RevisionInfo, StoredRevision
 
 COPY_FORMATS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
 
 # The ranked table as the columns of PortfolioRow, tiers as lowercase names.
-_TIER_NAME = "list_extract(['low', 'medium', 'high', 'critical'], {col})"
+_TIER_NAME = (
+    "list_extract(["
+    + ", ".join(f"'{_sql.TIER_NAMES[n]}'" for n in sorted(_sql.TIER_NAMES))
+    + "], {col})"
+)
 PORTFOLIO_COLUMNS = f"""
     rank, id, name, owner, stage, revision,
     {_TIER_NAME.format(col="inherent_tier")} AS inherent_priority,
@@ -60,7 +64,7 @@ def revisions_with_assessments(
         history = out.setdefault(fid, [])
         if not history:
             previous = None
-        assessment = _load(row[-1])
+        assessment = _load(row[-1], row[0], row[1])
         info = _info(row, _changes(previous, assessment, row[1]))
         history.append(StoredRevision(info, assessment))
         previous = assessment
@@ -74,9 +78,9 @@ def latest_assessments(store, feature_ids: Iterable[str] | None = None) -> dict[
         if con is None:
             return {}
         rows = con.execute(
-            f"SELECT feature_id, body FROM latest{where} ORDER BY feature_id", params
+            f"SELECT feature_id, number, body FROM latest{where} ORDER BY feature_id", params
         ).fetchall()
-    return {fid: _load(body) for fid, body in rows}
+    return {fid: _load(body, fid, number) for fid, number, body in rows}
 
 
 def decided(revisions: list[StoredRevision]) -> list[RevisionInfo]:

@@ -20,12 +20,14 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import settings as _settings
+from ..domain.vocab import NO_TIER, UNDECIDED
 from . import sql as _sql
+from .engine import connect as _connect
 from .engine import (  # noqa: F401  (engine_running, process_*: used through this module)
     engine_running,
     file_state,
@@ -40,7 +42,6 @@ from .engine import (  # noqa: F401  (engine_running, process_*: used through th
     translate,
     warn,
 )
-from .engine import connect as _connect
 from .errors import DatabaseDamaged, DatabaseLocked, DatabaseTooNew, StoreError
 from .schema import CREATE, MIGRATIONS, SCHEMA_VERSION
 from .types import Draft, ImportReport, PortfolioRow, RevisionInfo, StoredRevision
@@ -325,7 +326,7 @@ class Store:
                     "SELECT body FROM revisions WHERE feature_id = ? AND number = ?",
                     [fid, number - 1],
                 ).fetchone()
-                previous = _load(row[0])
+                previous = _load(row[0], fid, number - 1)
             saved_at, saved_note = con.execute(
                 "SELECT saved_at, note FROM revisions WHERE feature_id = ? AND number = ?",
                 [fid, number],
@@ -534,8 +535,8 @@ class Store:
             ).fetchall()
         if not rows or rows[-1][1] != number:
             return None
-        previous = _load(rows[0][-1]) if len(rows) == 2 else None
-        assessment = _load(rows[-1][-1])
+        previous = _load(rows[0][-1], feature_id, number - 1) if len(rows) == 2 else None
+        assessment = _load(rows[-1][-1], feature_id, number)
         info = _info(rows[-1], _changes(previous, assessment, number))
         return StoredRevision(info, assessment)
 
@@ -558,7 +559,7 @@ class Store:
         out = []
         previous: Assessment | None = None
         for row in rows:
-            assessment = _load(row[-1])
+            assessment = _load(row[-1], row[0], row[1])
             if not decided_only or row[4] is not None:
                 out.append(_info(row, _changes(previous, assessment, row[1])))
             previous = assessment
@@ -686,16 +687,15 @@ class Store:
         with self._session(write=False) as con:
             if con is None:
                 return []
-            rows = con.execute(query, params).fetchall()
-        out = []
-        for i, r in enumerate(rows):
-            r = list(r)
-            if numbered:
-                r[0] = offset + i + 1
-            r[6] = _sql.TIER_NAMES.get(r[6]) if r[6] is not None else None
-            r[7] = _sql.TIER_NAMES.get(r[7]) if r[7] is not None else None
-            out.append(PortfolioRow(*r))
-        return out
+            cursor = con.execute(query, params)
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        return [
+            _portfolio_row(
+                dict(zip(names, values, strict=True)), offset + i + 1 if numbered else None
+            )
+            for i, values in enumerate(rows)
+        ]
 
     def count(
         self,
@@ -725,8 +725,8 @@ class Store:
         """
         out: dict[str, Any] = {
             "total": 0,
-            "by_tier": {name: 0 for name in ("critical", "high", "medium", "low", "none")},
-            "by_verdict": {v: 0 for v in [*_sql.VERDICTS, "undecided"]},
+            "by_tier": {name: 0 for name in [*_sql.TIER_NAMES_WORST_FIRST, NO_TIER]},
+            "by_verdict": {v: 0 for v in [*_sql.VERDICTS, UNDECIDED]},
             "by_recommended": {v: 0 for v in _sql.VERDICTS},
             "overdue": 0,
             "with_errors": 0,
@@ -752,9 +752,9 @@ class Store:
             ).fetchall()
         out["total"], out["overdue"], out["with_errors"] = total, overdue, with_errors
         for t, n in tiers:
-            out["by_tier"][_sql.TIER_NAMES[t] if t is not None else "none"] = n
+            out["by_tier"][_sql.TIER_NAMES[t] if t is not None else NO_TIER] = n
         for v, n in verdicts:
-            out["by_verdict"][v or "undecided"] = n
+            out["by_verdict"][v or UNDECIDED] = n
         for v, n in recommended:
             out["by_recommended"][v] = n
         return out
@@ -810,11 +810,38 @@ def _info(row: Sequence[Any], changes: list[str]) -> RevisionInfo:
     )
 
 
-def _load(body: str) -> Assessment:
-    """A stored revision's assessment (validated when it was saved)."""
-    from ..domain import Assessment
+def _portfolio_row(columns: dict[str, Any], rank: int | None) -> PortfolioRow:
+    """A portfolio row from a query's columns by name (``DETAILS``; tiers as numbers)."""
+    tiers = {"inherent_tier": "inherent_priority", "residual_tier": "residual_priority"}
+    for column, field in tiers.items():
+        number = columns.pop(column)
+        columns[field] = _sql.TIER_NAMES.get(number) if number is not None else None
+    if rank is not None:
+        columns["rank"] = rank
+    return PortfolioRow(**columns)
 
-    return Assessment.model_validate(json.loads(body))
+
+def _load(body: str, feature_id: str, number: int) -> Assessment:
+    """A stored revision's assessment (validated when it was saved). One that no longer
+    validates (a database changed by other means) is a damaged database."""
+    from pydantic import ValidationError
+
+    from ..domain import Assessment
+    from ..domain.errors import pydantic_problems
+
+    try:
+        return Assessment.model_validate(json.loads(body))
+    except ValidationError as exc:
+        problem = pydantic_problems(exc)[0]
+    except ValueError as exc:  # not JSON
+        problem = str(exc)
+    from ..domain.formatting import safe_text
+
+    raise DatabaseDamaged(
+        f"the database holds an invalid assessment for the feature id {safe_text(feature_id)!r} "
+        f"(revision {number}: {safe_text(problem)}); it is damaged and was left untouched: "
+        "restore it from a backup, or re-import your exported assessments into a new database"
+    )
 
 
 def _changes(previous: Assessment | None, current: Assessment, number: int) -> list[str]:
