@@ -39,16 +39,47 @@ PORTFOLIO_COLUMNS = f"""
 
 
 def _ids_filter(feature_ids: Iterable[str] | None) -> tuple[str, dict]:
+    """A WHERE clause for these features; the range of their ids first, which lets DuckDB
+    skip the blocks outside it (an export reads features in batches of neighbouring ids)."""
     if feature_ids is None:
         return "", {}
-    return " WHERE list_contains($ids, feature_id)", {"ids": list(feature_ids)}
+    ids = list(feature_ids)
+    if not ids:
+        return " WHERE false", {}
+    return (
+        " WHERE feature_id BETWEEN $lo AND $hi AND list_contains($ids, feature_id)",
+        {"ids": ids, "lo": min(ids), "hi": max(ids)},
+    )
+
+
+def revision_index(store, feature_ids: Iterable[str] | None = None) -> dict[str, list[tuple]]:
+    """Feature id -> its revisions as (number, chosen verdict or None), oldest first, for
+    the features (all when None): what an export needs to plan its files, without
+    reading a single assessment."""
+    where, params = _ids_filter(feature_ids)
+    with store._session(write=False) as con:
+        if con is None:
+            return {}
+        rows = con.execute(
+            f"SELECT feature_id, number, verdict FROM revisions{where} ORDER BY feature_id, number",
+            params,
+        ).fetchall()
+    out: dict[str, list[tuple]] = {}
+    for fid, number, verdict in rows:
+        out.setdefault(fid, []).append((number, verdict))
+    return out
 
 
 def revisions_with_assessments(
-    store, feature_ids: Iterable[str] | None = None
+    store, feature_ids: Iterable[str] | None = None, upto: dict[str, int] | None = None
 ) -> dict[str, list[StoredRevision]]:
     """Every revision of the features (all features when None), oldest first, each
-    with its assessment and its changes against the previous revision; one session."""
+    with its assessment and its changes against the previous revision; one session.
+
+    With ``upto`` (feature id -> revision number), revisions after that number are
+    left out: revisions are never changed once saved, so a feature read in parts
+    (an export in batches) is read as it was when the export was planned.
+    """
     where, params = _ids_filter(feature_ids)
     with store._session(write=False) as con:
         if con is None:
@@ -61,6 +92,8 @@ def revisions_with_assessments(
     previous: Assessment | None = None
     for row in rows:
         fid = row[0]
+        if upto is not None and row[1] > upto.get(fid, 0):
+            continue
         history = out.setdefault(fid, [])
         if not history:
             previous = None
@@ -69,6 +102,32 @@ def revisions_with_assessments(
         history.append(StoredRevision(info, assessment))
         previous = assessment
     return out
+
+
+def latest_numbers(store, feature_ids: Iterable[str] | None = None) -> dict[str, int]:
+    """Feature id -> its latest revision number, in id order; one session."""
+    where, params = _ids_filter(feature_ids)
+    with store._session(write=False) as con:
+        if con is None:
+            return {}
+        rows = con.execute(
+            f"SELECT feature_id, number FROM latest{where} ORDER BY feature_id", params
+        ).fetchall()
+    return dict(rows)
+
+
+def assessments_at(store, revisions: dict[str, int]) -> dict[str, Assessment]:
+    """The assessments of the given (feature id -> revision number); one session."""
+    with store._session(write=False) as con:
+        if con is None:
+            return {}
+        rows = con.execute(
+            "SELECT feature_id, number, body FROM revisions "
+            "WHERE (feature_id, number) IN (SELECT (unnest($ids), unnest($numbers))) "
+            "ORDER BY feature_id",
+            {"ids": list(revisions), "numbers": list(revisions.values())},
+        ).fetchall()
+    return {fid: _load(body, fid, number) for fid, number, body in rows}
 
 
 def latest_assessments(store, feature_ids: Iterable[str] | None = None) -> dict[str, Assessment]:
