@@ -29,6 +29,7 @@ from ..domain.vocab import NO_TIER, UNDECIDED
 from . import sql as _sql
 from .engine import connect as _connect
 from .engine import (  # noqa: F401  (engine_running, process_*: used through this module)
+    engine_cursor,
     engine_running,
     file_state,
     first_line,
@@ -62,6 +63,9 @@ def _rows():
 APPLICATION = "aipm-workbench"
 # Rows per INSERT statement when writing in bulk (bounds the size of one statement).
 BATCH = 2000
+# Imports of at least this many assessments are written with DuckDB's memory bounded.
+BOUNDED_FROM = 1000
+WRITE_MEMORY = "96MB"
 
 _RANK_DEFAULTS: dict[str, Any] = dict(
     by="residual",
@@ -370,7 +374,8 @@ class Store:
     ) -> ImportReport:
         """``import_assessments`` for assessments already turned into rows (``rows.prepare``)."""
         ids = list(dict.fromkeys(p.feature_id for p in prepared))
-        with self._session(write=not dry_run) as con:
+        bounded = not dry_run and len(prepared) >= BOUNDED_FROM
+        with self._bounded_memory(bounded), self._session(write=not dry_run) as con:
             current = self._latest_numbers(con, ids) if con is not None else {}
             state = dict(current)
             created: list[tuple[str, int]] = []
@@ -388,6 +393,26 @@ class Store:
             if not dry_run and to_write:
                 self._write(con, to_write, set(current), note)
         return ImportReport(created=created, unchanged=unchanged, dry_run=dry_run)
+
+    @contextmanager
+    def _bounded_memory(self, bounded: bool) -> Iterator[None]:
+        """While a large import is written, DuckDB keeps at most ``WRITE_MEMORY`` of it in
+        memory (beyond that, it writes blocks to its temporary folder), so that
+        the import's peak memory does not grow with its size. The engine's settings are
+        restored afterwards."""
+        if not bounded:
+            yield
+            return
+        cursor = engine_cursor()
+        try:
+            before = cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            cursor.execute(f"SET memory_limit = '{WRITE_MEMORY}'")
+            try:
+                yield
+            finally:
+                cursor.execute("SET memory_limit = " + _literal(before))
+        finally:
+            cursor.close()
 
     @staticmethod
     def _latest_numbers(con, ids: list[str]) -> dict[str, tuple[int, str]]:
@@ -450,19 +475,13 @@ class Store:
                 "content_hash": [p.content_hash for p, _ in chunk],
                 "body": [p.body for p, _ in chunk],
             }
-            for key in _rows().REVISION_COLUMNS:
-                columns[key] = [p.values[key] for p, _ in chunk]
+            for i, key in enumerate(_rows().REVISION_COLUMNS):
+                columns[key] = [p.row[i] for p, _ in chunk]
             _insert_columns(con, "revisions", columns)
-            harm_columns: dict[str, list] = {"feature_id": [], "revision": []}
-            for key in _rows().HARM_COLUMNS:
-                harm_columns[key] = []
-            for p, number in chunk:
-                for h in p.harms:
-                    harm_columns["feature_id"].append(p.feature_id)
-                    harm_columns["revision"].append(number)
-                    for key in _rows().HARM_COLUMNS:
-                        harm_columns[key].append(h[key])
-            _insert_columns(con, "harms", harm_columns)
+            harms = [(p.feature_id, number, *h) for p, number in chunk for h in p.harms]
+            names = ("feature_id", "revision", *_rows().HARM_COLUMNS)
+            by_column = zip(*harms, strict=True) if harms else ([] for _ in names)
+            _insert_columns(con, "harms", dict(zip(names, map(list, by_column), strict=True)))
 
     # --------------------------------------------------------------- drafts
 
@@ -808,6 +827,10 @@ def _info(row: Sequence[Any], changes: list[str]) -> RevisionInfo:
         created=True,
         note=note,
     )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _portfolio_row(columns: dict[str, Any], rank: int | None) -> PortfolioRow:
