@@ -416,3 +416,74 @@ def test_dates_in_stored_rows_still_read(tmp_path):
         Store(db).rank(today=dt.date(2026, 11, 28))[0].id
         == read_assessment(first_sample()).feature.id
     )
+
+
+# ---------------------------------------------------------------- big exports
+
+
+def test_an_export_flushes_the_disk_once_not_once_per_file(tmp_path, monkeypatch):
+    from aipm_workbench.services import records
+
+    db = tmp_path / "w.duckdb"
+    assert run("--db", str(db), "import", str(SAMPLES)).exit_code == 0
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    paths = records.export_records(Store(db), None, tmp_path / "out", today=dt.date(2026, 11, 28))
+    assert len(paths) == 10
+    assert len(synced) <= 1, "at most the folder is synced; the files by one flush of the disk"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_exports_read_and_render_in_batches_with_the_same_result(tmp_path, monkeypatch):
+    from aipm_workbench.services import records
+    from aipm_workbench.storage import exports
+
+    db = tmp_path / "w.duckdb"
+    assert run("--db", str(db), "import", str(SAMPLES)).exit_code == 0
+    today = dt.date(2026, 11, 28)
+    whole = records.export_records(Store(db), None, tmp_path / "whole", today=today)
+    seen: list[int] = []
+    real = exports.revisions_with_assessments
+
+    def counting(store, ids=None, upto=None):
+        seen.append(len(ids))
+        return real(store, ids, upto)
+
+    monkeypatch.setattr(records, "BATCH_FEATURES", 3)
+    monkeypatch.setattr(exports, "revisions_with_assessments", counting)
+    parts = records.export_records(Store(db), None, tmp_path / "parts", today=today)
+    assert seen == [3, 3, 3, 1]
+    assert [p.read_text() for p in parts] == [p.read_text() for p in whole]
+    assert [p.name for p in records.export_assessments(Store(db), None, tmp_path / "t")] == [
+        f"{p.name.rsplit('-r', 1)[0]}.toml" for p in whole
+    ]
+
+
+def test_a_large_import_bounds_the_engine_memory_and_restores_it(tmp_path, monkeypatch):
+    from aipm_workbench.storage import engine
+    from aipm_workbench.storage import store as store_module
+
+    limits: list[str] = []
+    real_close = engine.Attached.close
+
+    def close(self):
+        limits.append(self.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        real_close(self)
+
+    monkeypatch.setattr(store_module, "BOUNDED_FROM", 5)
+    monkeypatch.setattr(engine.Attached, "close", close)
+    cursor = engine.engine_cursor()
+    before = cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert run("--db", str(tmp_path / "w.duckdb"), "import", str(SAMPLES)).exit_code == 0
+    assert limits[-1].replace(" ", "").lower().startswith("9")  # 96 MB (DuckDB: "91.5 MiB")
+    assert cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0] == before
+    cursor.close()
+
+
+def test_today_is_resolved_in_one_place(monkeypatch):
+    from aipm_workbench import settings
+
+    monkeypatch.setenv("AIPM_WORKBENCH_TODAY", "2026-03-01")
+    assert settings.today() == dt.date(2026, 3, 1)
+    assert settings.today(dt.date(2020, 1, 2)) == dt.date(2020, 1, 2)

@@ -398,19 +398,18 @@ class Store:
     def _bounded_memory(self, bounded: bool) -> Iterator[None]:
         """While a large import is written, DuckDB keeps at most ``WRITE_MEMORY`` of it in
         memory (beyond that, it writes blocks to its temporary folder), so that
-        the import's peak memory does not grow with its size. The engine's settings are
+        the import's peak memory does not grow with its size. The engine's default is
         restored afterwards."""
         if not bounded:
             yield
             return
         cursor = engine_cursor()
         try:
-            before = cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0]
             cursor.execute(f"SET memory_limit = '{WRITE_MEMORY}'")
             try:
                 yield
             finally:
-                cursor.execute("SET memory_limit = " + _literal(before))
+                cursor.execute("RESET memory_limit")  # (nothing else sets it)
         finally:
             cursor.close()
 
@@ -829,10 +828,6 @@ def _info(row: Sequence[Any], changes: list[str]) -> RevisionInfo:
     )
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _portfolio_row(columns: dict[str, Any], rank: int | None) -> PortfolioRow:
     """A portfolio row from a query's columns by name (``DETAILS``; tiers as numbers)."""
     tiers = {"inherent_tier": "inherent_priority", "residual_tier": "residual_priority"}
@@ -853,7 +848,7 @@ def _load(body: str, feature_id: str, number: int) -> Assessment:
     from ..domain.errors import pydantic_problems
 
     try:
-        return Assessment.model_validate(json.loads(body))
+        return Assessment.model_validate_json(body)
     except ValidationError as exc:
         problem = pydantic_problems(exc)[0]
     except ValueError as exc:  # not JSON
