@@ -6,6 +6,11 @@ The 100,000-feature database is built once per work folder through the store's
 bulk path (``Store.import_prepared``: one multi-row INSERT per column batch),
 generated and scored in one process per core, and reused while the file is
 there. ``--quick`` uses 10,000 features where the full run uses 100,000.
+
+The commands that handle every feature (``export --all``, ``export --all
+--history`` of about 18,000 decided revisions, ``import`` of 10,000 new files)
+are measured for their peak memory, which must stay under 300 MB; ``--quick``
+runs them on 2,000 features, without a target.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -220,6 +226,80 @@ def run(quick: bool, workdir: Path) -> list[Result]:
     results.append(
         Result(f"rank --limit 50 on {size}: the command, start to end", wall, "s", note=quick_note)
     )
+    results += _streaming(quick, workdir, cache, tag)
+    return results
+
+
+def _with_history(source: Path, target: Path) -> int:
+    """A copy of ``source`` where every decided feature has a second decided revision and
+    a third of them a third (the revisions copied in SQL); returns the decided count."""
+    import duckdb
+
+    shutil.copy(source, target)
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(
+            "INSERT INTO revisions SELECT * REPLACE (number + 1 AS number) FROM revisions "
+            "WHERE verdict IS NOT NULL"
+        )
+        con.execute(
+            "INSERT INTO revisions SELECT * REPLACE (number + 2 AS number) FROM revisions "
+            "WHERE verdict IS NOT NULL AND number = 1 AND hash(feature_id) % 3 = 0"
+        )
+        con.execute(
+            "UPDATE features SET latest = "
+            "(SELECT max(number) FROM revisions r WHERE r.feature_id = features.id)"
+        )
+        return con.execute("SELECT count(verdict) FROM revisions").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _streaming(quick: bool, workdir: Path, cache: Path, tag: str) -> list[Result]:
+    """Peak memory of the commands that handle every feature: it stays flat as the
+    portfolio grows (they read, render and write in batches)."""
+    n = 2_000 if quick else 10_000
+    note = f"quick: {n:,} features instead of 10,000" if quick else ""
+    target = None if quick else 300
+    db = cache / f"portfolio-{n}-{tag}.duckdb"
+    build_portfolio(db, n)
+    results = []
+    out = workdir / "export-all"
+    wall, peak, _, _ = _measure("--db", str(db), "export", "--all", "--out", str(out))
+    results.append(Result(f"export --all of {n:,} features: peak memory", peak, "MB", target, note))
+    results.append(Result(f"export --all of {n:,} features: the command", wall, "s", note=note))
+    shutil.rmtree(out)
+    history = workdir / "history.duckdb"
+    decided = _with_history(db, history)
+    wall, peak, _, _ = _measure(
+        "--db", str(history), "export", "--all", "--history", "--out", str(out)
+    )
+    results.append(
+        Result(
+            f"export --all --history, {decided:,} decided revisions: peak memory",
+            peak,
+            "MB",
+            target,
+            note,
+        )
+    )
+    results.append(
+        Result(
+            f"export --all --history, {decided:,} decided revisions: the command",
+            wall,
+            "s",
+            note=note,
+        )
+    )
+    shutil.rmtree(out)
+    folder = workdir / f"files-{n}"
+    if not folder.is_dir():
+        write_files(folder, n, seed=SEED + 1)
+    fresh = workdir / "import-fresh.duckdb"
+    wall, peak, _, output = _measure("--db", str(fresh), "import", str(folder))
+    assert output.startswith(f"{n} imported"), output
+    results.append(Result(f"import of {n:,} new files: peak memory", peak, "MB", target, note))
+    results.append(Result(f"import of {n:,} new files: the command", wall, "s", note=note))
     return results
 
 

@@ -656,8 +656,7 @@ def demo(ctx: click.Context, demo_db: str | None) -> None:
     store = _store(path)
     with _database():
         meta = store.meta()
-        holds_features = bool(meta) and bool(store.feature_ids())
-        if holds_features and meta.get(DEMO_MARK) != "sample_projects":
+        if meta and meta.get(DEMO_MARK) != "sample_projects":  # drafts alone included
             fail(
                 f"{path} holds a workbench database that demo did not create; demo replaces "
                 "its database on every run, so it leaves this one alone: pass another --db path"

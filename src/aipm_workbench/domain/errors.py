@@ -101,3 +101,16 @@ def pydantic_problems(exc: ValidationError) -> list[str]:
 def _is_tag(part: object) -> bool:
     # pydantic adds validator names such as "function-before[...]" to some locations
     return isinstance(part, str) and ("[" in part and "]" in part or part.startswith("function-"))
+
+
+def load_stored(body: str):
+    """An assessment kept as canonical JSON (a stored revision). Raises ``ValueError``
+    with the first problem, worded for people, when it no longer validates."""
+    from pydantic import ValidationError
+
+    from .models import Assessment
+
+    try:
+        return Assessment.model_validate_json(body)
+    except ValidationError as exc:
+        raise ValueError(pydantic_problems(exc)[0]) from None

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 import json
-from collections.abc import Iterable, Iterator
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -22,23 +26,127 @@ from .models import FORMAT_VERSION, Assessment
 from .taxonomy import Taxonomy, builtin_taxonomy
 
 SUFFIXES = (".toml", ".json")
+# Larger files are refused before they are read: no assessment comes near it.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_TEXT = "50 MB"
+
+Skipped = Callable[[str, str], None]
 
 
-def iter_assessment_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files named directly, and every .toml/.json file under the folders named, sorted."""
+def report_skipped(path: str, reason: str) -> None:
+    """The default report of a path a folder search passed over: a warning on stderr."""
+    from .formatting import safe_text
+
+    print(f"aipm-workbench: warning: skipped {safe_text(path)}: {reason}", file=sys.stderr)
+
+
+def iter_assessment_paths(
+    paths: Iterable[str | Path], on_skip: Skipped | None = None
+) -> Iterator[Path]:
+    """Files named directly, and every .toml/.json file under the folders named, sorted;
+    each file once, however often it is named.
+
+    Inside folders, hidden files and folders (``.name``) are left out, and so is
+    every file without a .toml/.json suffix. Any other path passed over (a symbolic
+    link loop, a dangling link, a FIFO or device) is reported to ``on_skip`` (a
+    warning on stderr by default). A folder that cannot be read raises
+    :class:`InvalidInput` naming it, after every file has been found, so that a
+    command never works on part of what it was given.
+    """
+    report = on_skip or report_skipped
+    unreadable: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            found = [
-                f
-                for f in p.rglob("*")
-                if f.suffix.lower() in SUFFIXES
-                and f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            ]
-            yield from sorted(found)
-        else:
-            yield p
+        try:
+            is_dir = stat.S_ISDIR(os.stat(p).st_mode)
+        except (OSError, ValueError):
+            is_dir = False  # read_assessment names the problem
+        found = _walk(p, report, unreadable) if is_dir else [p]
+        for f in found:
+            key = os.path.realpath(f)
+            if key not in seen:
+                seen.add(key)
+                yield f
+    if unreadable:
+        for where, reason in unreadable[1:]:
+            report(where, reason)
+        where, reason = unreadable[0]
+        more = len(unreadable) - 1
+        raise InvalidInput(
+            where,
+            [
+                f"{reason}; nothing was read"
+                + (
+                    f" ({more} more unreadable path{'s' if more != 1 else ''} above)"
+                    if more
+                    else ""
+                )
+                + ": fix the permissions, or name only the files to read"
+            ],
+        )
+
+
+def _walk(top: Path, report: Skipped, unreadable: list[tuple[str, str]]) -> list[Path]:
+    """The assessment files under ``top``, sorted; following links to folders, once each."""
+    found: list[Path] = []
+    stack = [(top, frozenset({os.path.realpath(top)}))]
+    while stack:
+        folder, ancestors = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            unreadable.append((str(folder), f"cannot read the folder: {_why(exc)}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            wanted = path.suffix.lower() in SUFFIXES
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    report(str(path), "a symbolic link loop")
+                elif isinstance(exc, FileNotFoundError):
+                    if wanted:
+                        report(str(path), "a symbolic link to nothing")
+                elif wanted or entry.is_dir(follow_symlinks=False):
+                    unreadable.append((str(path), f"cannot read it: {_why(exc)}"))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                real = os.path.realpath(path)
+                if real in ancestors:
+                    report(str(path), f"a symbolic link loop (back to {real})")
+                else:
+                    stack.append((path, ancestors | {real}))
+            elif wanted:
+                if stat.S_ISREG(st.st_mode):
+                    found.append(path)
+                else:
+                    report(str(path), f"{_kind(st.st_mode)}, not a regular file")
+    return sorted(found)
+
+
+def _why(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return (exc.strerror or str(exc)).lower()
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def decode(raw: bytes, source: str, suffix: str) -> dict:
@@ -79,16 +187,51 @@ def _loads_toml(text: str) -> dict:
 
 
 def read_assessment(path: str | Path, taxonomy: Taxonomy | None = None) -> Assessment:
+    """Read and validate one assessment file. Only a regular file of at most
+    50 MB is read (a FIFO, a device or a huge file is refused before reading)."""
     p = Path(path)
+    return parse_assessment(decode(read_file(p), str(p), p.suffix.lower()), str(p), taxonomy)
+
+
+def read_file(p: Path) -> bytes:
+    """The bytes of a regular file of at most ``MAX_FILE_BYTES``; InvalidInput otherwise."""
+    source = str(p)
     try:
-        raw = p.read_bytes()
-    except IsADirectoryError:
-        raise InvalidInput(str(p), ["is a folder, not a file"]) from None
+        st = os.stat(p)
+        if stat.S_ISDIR(st.st_mode):
+            raise InvalidInput(source, ["is a folder, not a file"])
+        if not stat.S_ISREG(st.st_mode):
+            raise InvalidInput(
+                source, [f"is {_kind(st.st_mode)}, not a regular file: name an assessment file"]
+            )
+        _check_size(source, st.st_size)
+        # O_NONBLOCK: should the path have become a FIFO since, opening it does not wait
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise InvalidInput(source, ["is not a regular file: name an assessment file"])
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InvalidInput(str(p), ["no such file"]) from None
+        raise InvalidInput(source, ["no such file"]) from None
     except OSError as exc:
-        raise InvalidInput(str(p), [f"cannot read the file: {exc.strerror or exc}"]) from None
-    return parse_assessment(decode(raw, str(p), p.suffix.lower()), str(p), taxonomy)
+        if exc.errno == errno.ELOOP:
+            raise InvalidInput(source, ["is a symbolic link loop"]) from None
+        raise InvalidInput(
+            source, [f"cannot read the file: {_why(exc)}; check its and its folders' permissions"]
+        ) from None
+    _check_size(source, len(raw))
+    return raw
+
+
+def _check_size(source: str, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise InvalidInput(
+            source,
+            [
+                f"is larger than {MAX_FILE_TEXT} ({size / 1024 / 1024:,.0f} MB or more): "
+                "assessment files are far smaller; is this an assessment file?"
+            ],
+        )
 
 
 def parse_assessment(data: Any, source: str, taxonomy: Taxonomy | None = None) -> Assessment:

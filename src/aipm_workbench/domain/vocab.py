@@ -69,6 +69,7 @@ class Verdict(StrEnum):
 
 # The verdict filter's and the summary's word for "no verdict chosen yet".
 UNDECIDED = "undecided"
+NO_TIER = "none"  # the tier word of a feature without harms
 
 
 class DecisionStatus(StrEnum):

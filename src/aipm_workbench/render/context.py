@@ -31,7 +31,7 @@ from ..domain.formatting import (
     times,
     verdict_label,
 )
-from ..domain.vocab import DecisionStatus, FallbackKind, HypothesisStatus, Verdict
+from ..domain.vocab import NO_TIER, DecisionStatus, FallbackKind, HypothesisStatus, Verdict
 from .markdown import join_names
 from .words import sensitivity_text as _sensitivity
 
@@ -40,7 +40,6 @@ _NAME = {t: t.name for t in Tier}
 _LABEL = {t: t.label for t in Tier}
 VERDICTS = tuple(v.value for v in Verdict)
 UNDECIDED = verdict_label(None)
-NO_TIER = "none"  # the by-tier key of features without harms
 
 
 class RevisionLike(Protocol):

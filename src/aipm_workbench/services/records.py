@@ -16,7 +16,8 @@ import datetime as dt
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .. import settings as _settings
@@ -26,6 +27,8 @@ RECORD_SUFFIX = ".md"
 PORTFOLIO_FORMATS = ("md", "csv", "parquet")
 ASSESSMENT_FORMATS = ("toml", "json")
 PORTFOLIO_NAME = "portfolio"
+# Features read, rendered and written at a time by the exports of many files.
+BATCH_FEATURES = 250
 
 Progress = Callable[[int, int], None]
 
@@ -102,6 +105,13 @@ def _fsync_dir(folder: Path) -> None:
 
 def _temp_path(target: Path) -> Path:
     """A new, empty file beside ``target`` (created with the usual permissions)."""
+    tmp, fd = _create_temp(target)
+    os.close(fd)
+    return tmp
+
+
+def _create_temp(target: Path) -> tuple[Path, int]:
+    """A new temporary file beside ``target``, open for writing: (its path, its descriptor)."""
     for _ in range(100):
         tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
         try:
@@ -110,8 +120,7 @@ def _temp_path(target: Path) -> Path:
             continue
         except OSError as exc:
             raise ExportError(f"cannot write in {target.parent}: {exc.strerror or exc}") from None
-        os.close(fd)
-        return tmp
+        return tmp, fd
     raise ExportError(f"cannot create a temporary file in {target.parent}")  # pragma: no cover
 
 
@@ -130,44 +139,100 @@ def _commit(pairs: Sequence[tuple[Path, Path]]) -> None:
         _fsync_dir(pairs[0][1].parent)
 
 
-def _write_temp(target: Path, data: bytes) -> Path:
-    """``data`` in a new temporary file beside ``target``, flushed to disk."""
-    tmp = _temp_path(target)
+def _syncfs(folder: Path) -> bool:
+    """Flush the whole file system that holds ``folder`` to disk in one call (Linux's
+    ``syncfs``); False where that call is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return tmp
+        import ctypes
+
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # pragma: no cover - every Linux libc has it
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover
+        return False
+    try:
+        return syncfs(fd) == 0
+    finally:
+        os.close(fd)
 
 
-def write_files(files: Sequence[tuple[Path, str | bytes]]) -> list[Path]:
-    """Write every (path, content) or none: temporary files first, each flushed and
-    synced (several at a time: the waits for the disk overlap), then renamed over
-    the targets."""
-    from concurrent.futures import ThreadPoolExecutor
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
 
-    encoded = [(t, c.encode("utf-8") if isinstance(c, str) else c) for t, c in files]
-    for folder in dict.fromkeys(t.parent for t, _ in encoded):
-        _make_dir(folder)
-    pairs: list[tuple[Path, Path]] = []
-    problems: list[ExportError] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(encoded)))) as pool:
-        futures = [pool.submit(_write_temp, t, data) for t, data in encoded]
-        for (target, _), future in zip(encoded, futures, strict=True):
-            try:
-                pairs.append((future.result(), target))
-            except ExportError as exc:
-                problems.append(exc)
-    if problems:
-        for tmp, _ in pairs:
+
+class StagedFiles:
+    """Files written as temporary files beside their targets, then all renamed over
+    their targets (:meth:`commit`), or all removed when anything fails.
+
+    Before the renames, the temporary files reach the disk with one flush of their
+    file system (not one ``fsync`` per file: a thousand records would wait for the
+    disk a thousand times); after them, the folder is synced once. A crash before
+    the renames leaves the targets as they were; after, each is a complete file.
+    """
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[Path, Path]] = []
+        self._folders: set[Path] = set()
+        self._created: list[Path] = []
+
+    def add(self, target: Path, content: str | bytes) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if target.parent not in self._folders:
+            missing = [f for f in (target.parent, *target.parent.parents) if not f.exists()]
+            _make_dir(target.parent)
+            self._folders.add(target.parent)
+            self._created += missing  # innermost first: removed again on abort
+        tmp, fd = _create_temp(target)
+        self.pairs.append((tmp, target))
+        try:
+            with open(fd, "wb", closefd=True) as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+    def commit(self) -> list[Path]:
+        try:
+            folders = list(dict.fromkeys(target.parent for _, target in self.pairs))
+            for folder in folders:
+                if not _syncfs(folder):
+                    for tmp, target in self.pairs:
+                        if target.parent == folder:
+                            _fsync_file(tmp)
+        except OSError as exc:
+            raise ExportError(f"cannot write in {folders[0]}: {exc.strerror or exc}") from None
+        _commit(self.pairs)
+        for folder in folders[1:]:
+            _fsync_dir(folder)
+        return [target for _, target in self.pairs]
+
+    def abort(self) -> None:
+        for tmp, _ in self.pairs:
             tmp.unlink(missing_ok=True)
-        raise problems[0]
-    _commit(pairs)
-    return [target for target, _ in files]
+        for folder in self._created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is not None:
+            self.abort()
+
+
+def write_files(files: Iterable[tuple[Path, str | bytes]]) -> list[Path]:
+    """Write every (path, content) or none (see :class:`StagedFiles`)."""
+    with StagedFiles() as staged:
+        for target, content in files:
+            staged.add(target, content)
+        return staged.commit()
 
 
 # --------------------------------------------------------------- records
@@ -177,7 +242,7 @@ def _requested(feature_ids: Iterable[str] | None) -> list[str] | None:
     return None if feature_ids is None else list(dict.fromkeys(feature_ids))
 
 
-def _known(found: dict, ids: list[str] | None) -> list[str]:
+def _known(store, found: dict, ids: list[str] | None) -> list[str]:
     """The ids to export, in order: every one found when ``ids`` is None; an error
     naming the first requested id the database does not hold."""
     if ids is None:
@@ -189,33 +254,43 @@ def _known(found: dict, ids: list[str] | None) -> list[str]:
         raise ExportError(
             f"no feature with id {missing[0]!r} in the database"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-            + ": `aipm-workbench list` shows the ids"
+            + f"; {_suggestion(missing[0], store.feature_ids())}"
         )
     return ids
 
 
-def _histories(store, ids: list[str] | None) -> dict:
-    """Every revision (with its assessment) of these features (all when None), read in
-    one session."""
-    from ..storage.exports import revisions_with_assessments
+def _suggestion(feature_id: str, known: Iterable[str]) -> str:
+    """The closest ids the database holds, or the command that lists them."""
+    import difflib
 
-    return revisions_with_assessments(store, ids)
+    ids = sorted(known)
+    close = difflib.get_close_matches(feature_id, ids, n=3, cutoff=0.5)
+    close += [i for i in ids if feature_id in i and i not in close][: 3 - len(close)]
+    if close:
+        return f"did you mean {', '.join(close)}? (`aipm-workbench rank` lists the features)"
+    return "`aipm-workbench rank` lists the features"
 
 
-def _selected(feature_id: str, revisions: list, revision: int | None, history: bool) -> list:
-    """The stored revisions to render for one feature."""
-    decided = [r for r in revisions if r.info.verdict is not None]
+def _selected(
+    feature_id: str, revisions: list[tuple], revision: int | None, history: bool
+) -> list[int]:
+    """The revision numbers to render for one feature, from its (number, verdict) pairs."""
+    decided = [n for n, verdict in revisions if verdict is not None]
     if revision is not None:
-        chosen = [r for r in revisions if r.info.number == revision]
-        if not chosen:
-            have = f"revisions 1-{revisions[-1].info.number}" if revisions else "no revisions"
+        if not any(n == revision for n, _ in revisions):
+            have = f"revisions 1-{revisions[-1][0]}" if revisions else "no revisions"
             raise ExportError(f"feature {feature_id!r} has no revision {revision} (it has {have})")
-        return chosen
+        return [revision]
     if history and decided:
         return decided
     if decided:
         return [decided[-1]]
-    return revisions[-1:]
+    return [n for n, _ in revisions[-1:]]
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _record(renderer, stored, revisions: list, today: dt.date) -> str:
@@ -243,14 +318,18 @@ def record_markdown(
 ) -> str:
     """One feature's decision record as Markdown (the built-in template): its latest
     decided revision, or its latest revision as a proposed record, or ``revision``."""
+    from ..storage.exports import revisions_with_assessments
+
     today = _settings.today(today)
-    histories = _histories(store, [feature_id])
-    _known(histories, [feature_id])
+    histories = revisions_with_assessments(store, [feature_id])
+    _known(store, histories, [feature_id])
     revisions = histories[feature_id]
-    chosen = _selected(feature_id, revisions, revision, history=False)
+    pairs = [(r.info.number, r.info.verdict) for r in revisions]
+    chosen = _selected(feature_id, pairs, revision, history=False)
     if not chosen:
         raise ExportError(f"feature {feature_id!r} has no revisions")
-    return _record(_renderer(None), chosen[0], revisions, today)
+    stored = next(r for r in revisions if r.info.number == chosen[0])
+    return _record(_renderer(None), stored, revisions, today)
 
 
 def export_records(
@@ -273,31 +352,42 @@ def export_records(
     ``template`` is a user template path (or a :class:`~aipm_workbench.render.Renderer`);
     a template problem raises :class:`~aipm_workbench.render.TemplateProblem` and
     nothing is written.
+
+    The files are planned from the revision numbers alone, then the assessments are
+    read, rendered and written in batches of ``BATCH_FEATURES`` features, so that
+    memory stays flat however large the portfolio.
     """
     from ..render import record_id
+    from ..storage.exports import revision_index, revisions_with_assessments
 
     today = _settings.today(today)
     renderer = _renderer(template)  # a user template's syntax error stops here
     requested = _requested(feature_ids)
-    histories = _histories(store, requested)
-    ids = _known(histories, requested)
+    index = revision_index(store, requested)
+    ids = _known(store, index, requested)
     out = _out_dir(out_dir)
-
-    jobs = []
-    for fid in ids:
-        revisions = histories.get(fid, [])
-        for stored in _selected(fid, revisions, revision, history):
-            name = safe_name(record_id(fid, stored.info.number), RECORD_SUFFIX)
-            jobs.append((_target(out, name), stored, revisions))
-    _check_targets([j[0] for j in jobs], force)
-
-    files: list[tuple[Path, str]] = []
-    total = len(jobs)
-    for done, (path, stored, revisions) in enumerate(jobs, start=1):
-        files.append((path, _record(renderer, stored, revisions, today)))
-        if progress is not None:
-            progress(done, total)
-    return write_files(files)
+    plan = {fid: _selected(fid, index.get(fid, []), revision, history) for fid in ids}
+    targets = {
+        (fid, n): _target(out, safe_name(record_id(fid, n), RECORD_SUFFIX))
+        for fid in ids
+        for n in plan[fid]
+    }
+    _check_targets(list(targets.values()), force)
+    total, done = len(targets), 0
+    with StagedFiles() as staged:
+        for chunk in _batches(ids, BATCH_FEATURES):
+            upto = {fid: index[fid][-1][0] for fid in chunk}
+            histories = revisions_with_assessments(store, chunk, upto=upto)
+            for fid in chunk:
+                revisions = histories.get(fid, [])
+                by_number = {r.info.number: r for r in revisions}
+                for n in plan[fid]:
+                    text = _record(renderer, by_number[n], revisions, today)
+                    staged.add(targets[(fid, n)], text)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+        return staged.commit()
 
 
 # -------------------------------------------------------------- portfolio
@@ -381,14 +471,17 @@ def export_assessments(
             f"unknown assessment format {fmt!r}: choose one of {', '.join(ASSESSMENT_FORMATS)}"
         )
     dump = dump_toml if fmt == "toml" else dump_json
-    from ..storage.exports import latest_assessments
+    from ..storage.exports import assessments_at, latest_numbers
 
     requested = _requested(feature_ids)
-    latest = latest_assessments(store, requested)
-    ids = _known(latest, requested)
+    latest = latest_numbers(store, requested)
+    ids = _known(store, latest, requested)
     out = _out_dir(out_dir)
-    files: list[tuple[Path, str]] = [
-        (_target(out, safe_name(fid, "." + fmt)), dump(latest[fid])) for fid in ids if fid in latest
-    ]
-    _check_targets([p for p, _ in files], force)
-    return write_files(files)
+    targets = {fid: _target(out, safe_name(fid, "." + fmt)) for fid in ids}
+    _check_targets(list(targets.values()), force)
+    with StagedFiles() as staged:
+        for chunk in _batches(ids, BATCH_FEATURES):
+            found = assessments_at(store, {fid: latest[fid] for fid in chunk})
+            for fid in chunk:
+                staged.add(targets[fid], dump(found[fid]))
+        return staged.commit()

@@ -56,14 +56,23 @@ def engine_running() -> bool:
     return _engine is not None and _engine_pid == os.getpid()
 
 
-def _cursor():
+def _spill_folder() -> str:
+    """Where the engine may write blocks it has no memory for: a folder of this process's
+    own in the system's temporary folder (DuckDB's default is ``.tmp`` in the working
+    folder, which is the user's)."""
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"aipm-workbench-{os.getpid()}.tmp")
+
+
+def engine_cursor():
     """A new cursor on this process's in-memory engine (a fresh engine after a fork)."""
     global _engine, _engine_pid
     import duckdb
 
     with _engine_guard:
         if not engine_running():
-            _engine = duckdb.connect(":memory:")
+            _engine = duckdb.connect(":memory:", config={"temp_directory": _spill_folder()})
             _engine_pid = os.getpid()
         return _engine.cursor()
 
@@ -105,7 +114,7 @@ class Attached:
 
 def connect(path: str, read_only: bool) -> Attached:
     """Attach a database file to this process's engine."""
-    cursor = _cursor()
+    cursor = engine_cursor()
     alias = f"workbench_{next(_aliases)}"
     literal = "'" + path.replace("'", "''") + "'"
     try:

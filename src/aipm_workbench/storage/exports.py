@@ -23,7 +23,11 @@ from .types import RevisionInfo, StoredRevision
 COPY_FORMATS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet"}
 
 # The ranked table as the columns of PortfolioRow, tiers as lowercase names.
-_TIER_NAME = "list_extract(['low', 'medium', 'high', 'critical'], {col})"
+_TIER_NAME = (
+    "list_extract(["
+    + ", ".join(f"'{_sql.TIER_NAMES[n]}'" for n in sorted(_sql.TIER_NAMES))
+    + "], {col})"
+)
 # People harmed as formatting.people_value rounds them: 3 significant digits, at most 3 decimals.
 _PEOPLE = (
     "CASE WHEN {col} IS NULL OR {col} = 0 THEN {col} "
@@ -74,16 +78,47 @@ PORTFOLIO_COLUMNS = _columns(lambda col: col)
 
 
 def _ids_filter(feature_ids: Iterable[str] | None) -> tuple[str, dict]:
+    """A WHERE clause for these features; the range of their ids first, which lets DuckDB
+    skip the blocks outside it (an export reads features in batches of neighbouring ids)."""
     if feature_ids is None:
         return "", {}
-    return " WHERE list_contains($ids, feature_id)", {"ids": list(feature_ids)}
+    ids = list(feature_ids)
+    if not ids:
+        return " WHERE false", {}
+    return (
+        " WHERE feature_id BETWEEN $lo AND $hi AND list_contains($ids, feature_id)",
+        {"ids": ids, "lo": min(ids), "hi": max(ids)},
+    )
+
+
+def revision_index(store, feature_ids: Iterable[str] | None = None) -> dict[str, list[tuple]]:
+    """Feature id -> its revisions as (number, chosen verdict or None), oldest first, for
+    the features (all when None): what an export needs to plan its files, without
+    reading a single assessment."""
+    where, params = _ids_filter(feature_ids)
+    with store._session(write=False) as con:
+        if con is None:
+            return {}
+        rows = con.execute(
+            f"SELECT feature_id, number, verdict FROM revisions{where} ORDER BY feature_id, number",
+            params,
+        ).fetchall()
+    out: dict[str, list[tuple]] = {}
+    for fid, number, verdict in rows:
+        out.setdefault(fid, []).append((number, verdict))
+    return out
 
 
 def revisions_with_assessments(
-    store, feature_ids: Iterable[str] | None = None
+    store, feature_ids: Iterable[str] | None = None, upto: dict[str, int] | None = None
 ) -> dict[str, list[StoredRevision]]:
     """Every revision of the features (all features when None), oldest first, each
-    with its assessment and its changes against the previous revision; one session."""
+    with its assessment and its changes against the previous revision; one session.
+
+    With ``upto`` (feature id -> revision number), revisions after that number are
+    left out: revisions are never changed once saved, so a feature read in parts
+    (an export in batches) is read as it was when the export was planned.
+    """
     where, params = _ids_filter(feature_ids)
     with store._session(write=False) as con:
         if con is None:
@@ -96,14 +131,42 @@ def revisions_with_assessments(
     previous: Assessment | None = None
     for row in rows:
         fid = row[0]
+        if upto is not None and row[1] > upto.get(fid, 0):
+            continue
         history = out.setdefault(fid, [])
         if not history:
             previous = None
-        assessment = _load(row[-1])
+        assessment = _load(row[-1], row[0], row[1])
         info = _info(row, _changes(previous, assessment, row[1]))
         history.append(StoredRevision(info, assessment))
         previous = assessment
     return out
+
+
+def latest_numbers(store, feature_ids: Iterable[str] | None = None) -> dict[str, int]:
+    """Feature id -> its latest revision number, in id order; one session."""
+    where, params = _ids_filter(feature_ids)
+    with store._session(write=False) as con:
+        if con is None:
+            return {}
+        rows = con.execute(
+            f"SELECT feature_id, number FROM latest{where} ORDER BY feature_id", params
+        ).fetchall()
+    return dict(rows)
+
+
+def assessments_at(store, revisions: dict[str, int]) -> dict[str, Assessment]:
+    """The assessments of the given (feature id -> revision number); one session."""
+    with store._session(write=False) as con:
+        if con is None:
+            return {}
+        rows = con.execute(
+            "SELECT feature_id, number, body FROM revisions "
+            "WHERE (feature_id, number) IN (SELECT (unnest($ids), unnest($numbers))) "
+            "ORDER BY feature_id",
+            {"ids": list(revisions), "numbers": list(revisions.values())},
+        ).fetchall()
+    return {fid: _load(body, fid, number) for fid, number, body in rows}
 
 
 def latest_assessments(store, feature_ids: Iterable[str] | None = None) -> dict[str, Assessment]:
@@ -113,9 +176,9 @@ def latest_assessments(store, feature_ids: Iterable[str] | None = None) -> dict[
         if con is None:
             return {}
         rows = con.execute(
-            f"SELECT feature_id, body FROM latest{where} ORDER BY feature_id", params
+            f"SELECT feature_id, number, body FROM latest{where} ORDER BY feature_id", params
         ).fetchall()
-    return {fid: _load(body) for fid, body in rows}
+    return {fid: _load(body, fid, number) for fid, number, body in rows}
 
 
 def decided(revisions: list[StoredRevision]) -> list[RevisionInfo]:

@@ -19,7 +19,6 @@ can change, reading only each feature's latest revision.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -104,10 +103,10 @@ DUE = f"""
 """
 
 
-def _load(body: str) -> Assessment:
-    from ..domain import Assessment
+def _load(body: str, feature_id: str, number: int) -> Assessment:
+    from .store import _load as load  # a revision that no longer validates: a damaged database
 
-    return Assessment.model_validate(json.loads(body))
+    return load(body, feature_id, number)
 
 
 def _insert(con, table: str, columns: dict[str, list]) -> None:
@@ -157,7 +156,7 @@ def _revisions_of(con, feature_ids: Sequence[str], known: dict[tuple[str, int], 
         {"ids": list(feature_ids), "kid": [k[0] for k in known], "kn": [k[1] for k in known]},
     ).fetchall()
     for fid, number, saved_at, body in rows:
-        a = known.get((fid, number)) if body is None else _load(body)
+        a = known.get((fid, number)) if body is None else _load(body, fid, number)
         out[fid].append(Revision(number, saved_at, a))
     return out
 
@@ -261,7 +260,8 @@ def refresh_observed(con, feature_ids: Iterable[str]) -> None:
         names = ", ".join(f"l.{c}" for c in LIVE_COLUMNS)
         current = con.execute(
             f"""
-            SELECT {names}, r.body FROM live l JOIN latest r ON r.feature_id = l.feature_id
+            SELECT {names}, r.number, r.body FROM live l
+            JOIN latest r ON r.feature_id = l.feature_id
             WHERE l.feature_id IN (SELECT unnest($ids))
             """,
             {"ids": chunk},
@@ -270,8 +270,9 @@ def refresh_observed(con, feature_ids: Iterable[str]) -> None:
         stored = _latest_values(con, chunk)
         rows, facts = [], {}
         for values in current:
-            row = dict(zip(LIVE_COLUMNS, values[:-1], strict=True))
-            fid, latest_a = row["feature_id"], _load(values[-1])
+            row = dict(zip(LIVE_COLUMNS, values[:-2], strict=True))
+            fid = row["feature_id"]
+            latest_a = _load(values[-1], fid, values[-2])
             obs = observations[fid]
             if row["standing_revision"] is not None:
                 marked = (row["marked_on"], row["marked_reason"]) if row["marked_on"] else None

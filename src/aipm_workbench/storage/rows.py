@@ -26,9 +26,13 @@ class Prepared:
     feature_id: str
     body: str
     content_hash: str
-    values: dict  # revision columns (without feature_id, number, saved_at, note)
-    harms: list[dict]  # harm columns (without feature_id, revision)
-    assessment: Assessment | None = None  # kept so the living roll-up needs no re-parse
+    row: tuple  # revision columns in REVISION_COLUMNS order (tuples: an import holds many)
+    harms: list[tuple]  # harm columns in HARM_COLUMNS order, one tuple per harm
+
+    @property
+    def values(self) -> dict:
+        """The revision columns by name (without feature_id, number, saved_at, note)."""
+        return dict(zip(REVISION_COLUMNS, self.row, strict=True))
 
 
 def content_hash(body: str) -> str:
@@ -106,7 +110,13 @@ def prepare(a: Assessment) -> Prepared:
                 "harmed_high": h.exposure.harmed_high if h.exposure else None,
             }
         )
-    return Prepared(a.feature.id, body, content_hash(body), values, harms, a)
+    return Prepared(
+        a.feature.id,
+        body,
+        content_hash(body),
+        tuple(values[k] for k in REVISION_COLUMNS),
+        [tuple(h[k] for k in HARM_COLUMNS) for h in harms],
+    )
 
 
 def _depends_on_today(code: str, a: Assessment) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from ..domain.vocab import Stage, Tier, Verdict
+from ..domain.vocab import NO_TIER, UNDECIDED, Stage, Tier, Verdict
 
 # Lowercase tier names by the integer stored in *_tier columns.
 TIER_NAMES = {int(t): t.name for t in Tier}
 TIER_NUMBERS = {t.name: int(t) for t in Tier}
+# Tier names, worst first, then the word for none (summary counts).
+TIER_NAMES_WORST_FIRST = [t.name for t in sorted(Tier, reverse=True)]
 STAGES = [s.value for s in Stage]
 VERDICTS = [v.value for v in Verdict]
 BY = ("residual", "inherent", "rpn", "harmed", "review")
@@ -101,23 +103,25 @@ def filters(
         where.append("stage = $stage")
         params["stage"] = stage
     if verdict is not None:
-        if verdict == "undecided":
+        if verdict == UNDECIDED:
             where.append("verdict IS NULL")
         elif verdict in VERDICTS:
             where.append("verdict = $verdict")
             params["verdict"] = verdict
         else:
             raise ValueError(
-                f"unknown verdict {verdict!r}: use one of {', '.join(VERDICTS)} or undecided"
+                f"unknown verdict {verdict!r}: use one of {', '.join(VERDICTS)} or {UNDECIDED}"
             )
     if tier is not None:
-        if tier.lower() == "none":
+        if tier.lower() == NO_TIER:
             where.append("residual_tier IS NULL")
         elif tier.lower() in TIER_NUMBERS:
             where.append("residual_tier = $tier")
             params["tier"] = TIER_NUMBERS[tier.lower()]
         else:
-            raise ValueError(f"unknown tier {tier!r}: use one of {', '.join(TIER_NUMBERS)} or none")
+            raise ValueError(
+                f"unknown tier {tier!r}: use one of {', '.join(TIER_NUMBERS)} or {NO_TIER}"
+            )
     if search:
         where.append(
             "(contains(lower(id), $search) OR contains(lower(name), $search) "

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import settings as _settings
+from ..domain.vocab import NO_TIER, UNDECIDED
 from . import sql as _sql
 from .engine import connect as _connect
 from .engine import (  # noqa: F401  (engine_running, process_*: used through this module)
+    engine_cursor,
     engine_running,
     file_state,
     first_line,
@@ -64,6 +66,9 @@ def _rows():
 APPLICATION = "aipm-workbench"
 # Rows per INSERT statement when writing in bulk (bounds the size of one statement).
 BATCH = 2000
+# Imports of at least this many assessments are written with DuckDB's memory bounded.
+BOUNDED_FROM = 1000
+WRITE_MEMORY = "96MB"
 
 _RANK_DEFAULTS: dict[str, Any] = dict(
     by="residual",
@@ -335,7 +340,7 @@ class Store:
                     "SELECT body FROM revisions WHERE feature_id = ? AND number = ?",
                     [fid, number - 1],
                 ).fetchone()
-                previous = _load(row[0])
+                previous = _load(row[0], fid, number - 1)
             saved_at, saved_note = con.execute(
                 "SELECT saved_at, note FROM revisions WHERE feature_id = ? AND number = ?",
                 [fid, number],
@@ -379,7 +384,8 @@ class Store:
     ) -> ImportReport:
         """``import_assessments`` for assessments already turned into rows (``rows.prepare``)."""
         ids = list(dict.fromkeys(p.feature_id for p in prepared))
-        with self._session(write=not dry_run) as con:
+        bounded = not dry_run and len(prepared) >= BOUNDED_FROM
+        with self._bounded_memory(bounded), self._session(write=not dry_run) as con:
             current = self._latest_numbers(con, ids) if con is not None else {}
             state = dict(current)
             created: list[tuple[str, int]] = []
@@ -396,9 +402,27 @@ class Store:
                 to_write.append((p, number))
             if not dry_run and to_write:
                 self._write(con, to_write, set(current), note)
-                known = {(p.feature_id, n): p.assessment for p, n in to_write if p.assessment}
-                _live().refresh(con, [p.feature_id for p, _ in to_write], known)
+                _live().refresh(con, [p.feature_id for p, _ in to_write])
         return ImportReport(created=created, unchanged=unchanged, dry_run=dry_run)
+
+    @contextmanager
+    def _bounded_memory(self, bounded: bool) -> Iterator[None]:
+        """While a large import is written, DuckDB keeps at most ``WRITE_MEMORY`` of it in
+        memory (beyond that, it writes blocks to its temporary folder), so that
+        the import's peak memory does not grow with its size. The engine's default is
+        restored afterwards."""
+        if not bounded:
+            yield
+            return
+        cursor = engine_cursor()
+        try:
+            cursor.execute(f"SET memory_limit = '{WRITE_MEMORY}'")
+            try:
+                yield
+            finally:
+                cursor.execute("RESET memory_limit")  # (nothing else sets it)
+        finally:
+            cursor.close()
 
     @staticmethod
     def _latest_numbers(con, ids: list[str]) -> dict[str, tuple[int, str]]:
@@ -461,19 +485,13 @@ class Store:
                 "content_hash": [p.content_hash for p, _ in chunk],
                 "body": [p.body for p, _ in chunk],
             }
-            for key in _rows().REVISION_COLUMNS:
-                columns[key] = [p.values[key] for p, _ in chunk]
+            for i, key in enumerate(_rows().REVISION_COLUMNS):
+                columns[key] = [p.row[i] for p, _ in chunk]
             _insert_columns(con, "revisions", columns)
-            harm_columns: dict[str, list] = {"feature_id": [], "revision": []}
-            for key in _rows().HARM_COLUMNS:
-                harm_columns[key] = []
-            for p, number in chunk:
-                for h in p.harms:
-                    harm_columns["feature_id"].append(p.feature_id)
-                    harm_columns["revision"].append(number)
-                    for key in _rows().HARM_COLUMNS:
-                        harm_columns[key].append(h[key])
-            _insert_columns(con, "harms", harm_columns)
+            harms = [(p.feature_id, number, *h) for p, number in chunk for h in p.harms]
+            names = ("feature_id", "revision", *_rows().HARM_COLUMNS)
+            by_column = zip(*harms, strict=True) if harms else ([] for _ in names)
+            _insert_columns(con, "harms", dict(zip(names, map(list, by_column), strict=True)))
 
     # --------------------------------------------------------------- drafts
 
@@ -546,8 +564,8 @@ class Store:
             ).fetchall()
         if not rows or rows[-1][1] != number:
             return None
-        previous = _load(rows[0][-1]) if len(rows) == 2 else None
-        assessment = _load(rows[-1][-1])
+        previous = _load(rows[0][-1], feature_id, number - 1) if len(rows) == 2 else None
+        assessment = _load(rows[-1][-1], feature_id, number)
         info = _info(rows[-1], _changes(previous, assessment, number))
         return StoredRevision(info, assessment)
 
@@ -570,7 +588,7 @@ class Store:
         out = []
         previous: Assessment | None = None
         for row in rows:
-            assessment = _load(row[-1])
+            assessment = _load(row[-1], row[0], row[1])
             if not decided_only or row[4] is not None:
                 out.append(_info(row, _changes(previous, assessment, row[1])))
             previous = assessment
@@ -698,16 +716,15 @@ class Store:
         with self._session(write=False) as con:
             if con is None:
                 return []
-            rows = con.execute(query, params).fetchall()
-        out = []
-        for i, r in enumerate(rows):
-            r = list(r)
-            if numbered:
-                r[0] = offset + i + 1
-            r[6] = _sql.TIER_NAMES.get(r[6]) if r[6] is not None else None
-            r[7] = _sql.TIER_NAMES.get(r[7]) if r[7] is not None else None
-            out.append(PortfolioRow(*r))
-        return out
+            cursor = con.execute(query, params)
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        return [
+            _portfolio_row(
+                dict(zip(names, values, strict=True)), offset + i + 1 if numbered else None
+            )
+            for i, values in enumerate(rows)
+        ]
 
     def count(
         self,
@@ -737,8 +754,8 @@ class Store:
         """
         out: dict[str, Any] = {
             "total": 0,
-            "by_tier": {name: 0 for name in ("critical", "high", "medium", "low", "none")},
-            "by_verdict": {v: 0 for v in [*_sql.VERDICTS, "undecided"]},
+            "by_tier": {name: 0 for name in [*_sql.TIER_NAMES_WORST_FIRST, NO_TIER]},
+            "by_verdict": {v: 0 for v in [*_sql.VERDICTS, UNDECIDED]},
             "by_recommended": {v: 0 for v in _sql.VERDICTS},
             "overdue": 0,
             "with_errors": 0,
@@ -764,9 +781,9 @@ class Store:
             ).fetchall()
         out["total"], out["overdue"], out["with_errors"] = total, overdue, with_errors
         for t, n in tiers:
-            out["by_tier"][_sql.TIER_NAMES[t] if t is not None else "none"] = n
+            out["by_tier"][_sql.TIER_NAMES[t] if t is not None else NO_TIER] = n
         for v, n in verdicts:
-            out["by_verdict"][v or "undecided"] = n
+            out["by_verdict"][v or UNDECIDED] = n
         for v, n in recommended:
             out["by_recommended"][v] = n
         return out
@@ -816,10 +833,11 @@ class Store:
             if con is None or not feature_ids:
                 return {}
             rows = con.execute(
-                "SELECT feature_id, body FROM latest WHERE feature_id IN (SELECT unnest($ids))",
+                "SELECT feature_id, number, body FROM latest "
+                "WHERE feature_id IN (SELECT unnest($ids))",
                 {"ids": list(dict.fromkeys(feature_ids))},
             ).fetchall()
-        return {fid: _load(body) for fid, body in rows}
+        return {fid: _load(body, fid, n) for fid, n, body in rows}
 
     def record_observations(self, rows: Sequence[Observation]) -> tuple[int, int, int]:
         """Append observations in one transaction (all or none); see ``live.record``.
@@ -847,7 +865,7 @@ class Store:
                 "SELECT number, saved_at, body FROM revisions WHERE feature_id = ? ORDER BY number",
                 [feature_id],
             ).fetchall()
-        return [Revision(n, _aware(at), _load(body)) for n, at, body in rows]
+        return [Revision(n, _aware(at), _load(body, feature_id, n)) for n, at, body in rows]
 
     def decision(self, feature_id: str, today: dt.date | None = None) -> LiveDecision | None:
         """Where the feature's decision stands today (DOMAIN.md 9); None for no feature."""
@@ -913,11 +931,33 @@ def _info(row: Sequence[Any], changes: list[str]) -> RevisionInfo:
     )
 
 
-def _load(body: str) -> Assessment:
-    """A stored revision's assessment (validated when it was saved)."""
-    from ..domain import Assessment
+def _portfolio_row(columns: dict[str, Any], rank: int | None) -> PortfolioRow:
+    """A portfolio row from a query's columns by name (``DETAILS``; tiers as numbers)."""
+    tiers = {"inherent_tier": "inherent_priority", "residual_tier": "residual_priority"}
+    for column, field in tiers.items():
+        number = columns.pop(column)
+        columns[field] = _sql.TIER_NAMES.get(number) if number is not None else None
+    if rank is not None:
+        columns["rank"] = rank
+    return PortfolioRow(**columns)
 
-    return Assessment.model_validate(json.loads(body))
+
+def _load(body: str, feature_id: str, number: int) -> Assessment:
+    """A stored revision's assessment (validated when it was saved). One that no longer
+    validates (a database changed by other means) is a damaged database."""
+    from ..domain.errors import load_stored
+
+    try:
+        return load_stored(body)
+    except ValueError as exc:  # no longer valid, or not JSON
+        problem = str(exc)
+    from ..domain.formatting import safe_text
+
+    raise DatabaseDamaged(
+        f"the database holds an invalid assessment for the feature id {safe_text(feature_id)!r} "
+        f"(revision {number}: {safe_text(problem)}); it is damaged and was left untouched: "
+        "restore it from a backup, or re-import your exported assessments into a new database"
+    )
 
 
 def _changes(previous: Assessment | None, current: Assessment, number: int) -> list[str]:
