@@ -250,7 +250,9 @@ class WizardScreen(Screen["RevisionInfo | None"]):
     # ----------------------------------------------------------- compose
 
     def compose(self) -> ComposeResult:
-        yield Live(id="wizard-title", markup=False, fixed=True)
+        with Horizontal(id="wizard-head"):
+            yield Live(id="wizard-title", markup=False, fixed=True)
+            yield Live(id="wizard-counter", markup=False)
         with Horizontal(id="wizard-body"):
             yield StepList([(s.value, title) for s, title in STEPS], id="wizard-steps")
             with ContentSwitcher(id="wizard-panes", initial=f"step-{self.current_step.value}"):
@@ -421,7 +423,8 @@ class WizardScreen(Screen["RevisionInfo | None"]):
         reveal = self.current_step in self.revealed
         for field in pane.query("Field"):
             problems = [p for p in snapshot.problems_at(field.path) if reveal or not p.missing]
-            field.show_problem("; ".join(p.text for p in problems) if problems else None)
+            texts = [p.message if p.path == field.path else p.text for p in problems]
+            field.show_problem("; ".join(texts) if texts else None)
         states = step_states(snapshot, self.visited)
         self.query_one(StepList).show(
             {s.value: state.value for s, state in states.items()}, self.current_step.value
@@ -439,8 +442,9 @@ class WizardScreen(Screen["RevisionInfo | None"]):
             head = f"Editing {name} ({fid})"
         else:
             head = f"New assessment: {name} ({fid})"
-        self.query_one("#wizard-title", Static).update(
-            f"{head} · step {STEP_ORDER.index(self.current_step) + 1} of {len(STEP_ORDER)}: "
+        self.query_one("#wizard-title", Static).update(head)
+        self.query_one("#wizard-counter", Static).update(
+            f"· step {STEP_ORDER.index(self.current_step) + 1} of {len(STEP_ORDER)}: "
             f"{STEP_TITLES[self.current_step]}"
         )
 

@@ -157,6 +157,8 @@ class ItemSelect(Select[int]):
             return
         self.labels = list(labels)
         with self.prevent(Select.Changed):
+            # The prompt ("No harms yet") is an option only while there are none.
+            self._allow_blank = not labels
             self.set_options([(label, i) for i, label in enumerate(labels)])
             if current is not None and 0 <= current < len(labels):
                 self.value = current

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static, Tree
 
 from ...domain import Taxonomy
 from ..widgets.taxonomy_browser import TaxonomyBrowser
@@ -20,7 +20,10 @@ class TaxonomyPicker(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="taxonomy.cancel"),
+        Binding("down", "to_tree", show=False),
     ]
+
+    AUTO_FOCUS = "#taxonomy-filter"
 
     DEFAULT_CSS = """
     TaxonomyPicker {
@@ -49,11 +52,21 @@ class TaxonomyPicker(ModalScreen[str | None]):
                 f"Pick a harm type · {self.taxonomy.name} ({self.taxonomy.ref})", id="picker-title"
             )
             yield Static(
-                "Up/down move, right/left open and close a family, Enter picks a type, "
-                "Esc cancels; type in the filter to search.",
+                "Type to filter; Down or Enter goes to the types. Up/down move, right/left "
+                "open and close a family, Enter picks a type, Esc cancels.",
                 id="picker-help",
             )
             yield TaxonomyBrowser(self.taxonomy, self.current)
+
+    def on_mount(self) -> None:
+        # What is typed first is a search: the filter has focus (after the
+        # browser focused its tree on its own mount).
+        self.query_one("#taxonomy-filter", Input).focus()
+
+    def action_to_tree(self) -> None:
+        """Down in the filter moves to the list of types."""
+        if isinstance(self.focused, Input):
+            self.query_one(Tree).focus()
 
     @on(TaxonomyBrowser.Picked)
     def _picked(self, event: TaxonomyBrowser.Picked) -> None:

@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, TextArea
+from textual.widgets import Input, Label, Select, TextArea
 
 from ..widgets.rating import RatingScale
+from .coverage import CoverageList
 from .live import Live
 from .state import format_number, parse_list, parse_number
 
@@ -133,7 +134,7 @@ class Field(Vertical):
         c = self.control
         if isinstance(c, RatingScale):
             return c.value
-        if isinstance(c, SelectionList):
+        if isinstance(c, CoverageList):
             return list(c.selected)
         if isinstance(c, Select):
             return None if c.value is Select.NULL else c.value
@@ -147,18 +148,13 @@ class Field(Vertical):
             Input.Changed,
             TextArea.Changed,
             Select.Changed,
-            SelectionList.SelectedChanged,
             RatingScale.Changed,
+            CoverageList.Changed,
         ):
             if isinstance(c, RatingScale):
                 c.set_value(value if isinstance(value, int) else None)
-            elif isinstance(c, SelectionList):
-                wanted = set(value or [])
-                for option_value in [c.get_option_at_index(i).value for i in range(c.option_count)]:
-                    if option_value in wanted:
-                        c.select(option_value)
-                    else:
-                        c.deselect(option_value)
+            elif isinstance(c, CoverageList):
+                c.set_ticked(value if isinstance(value, list) else [])
             elif isinstance(c, Select):
                 legal = c._legal_values  # noqa: SLF001 - the values the Select offers
                 if value in legal:
@@ -211,8 +207,8 @@ class Field(Vertical):
     def _select(self, event: Select.Changed) -> None:
         self._changed(event)
 
-    @on(SelectionList.SelectedChanged)
-    def _selection(self, event: SelectionList.SelectedChanged) -> None:
+    @on(CoverageList.Changed)
+    def _coverage(self, event: CoverageList.Changed) -> None:
         self._changed(event)
 
     @on(RatingScale.Changed)

@@ -141,7 +141,7 @@ class ExposureStep(StepPane):
                 if population is None:
                     out.append("needs the population (step 1)\n")
                 else:
-                    out.append(f"{people_range(bounds.harmed_low, bounds.harmed_high)} {unit}\n")
+                    out.append(f"{people_range(bounds.harmed_low, bounds.harmed_high)} people\n")
                 spread = bounds.high_product / bounds.low_product
                 out.append("Spread         ", "bold")
                 if bounds.needs_evidence:

@@ -8,7 +8,8 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Button, Select, Static, TextArea
 
 from ...domain import Step, builtin_taxonomy
@@ -79,12 +80,13 @@ class HarmsStep(StepPane):
             yield Button("Remove", id="remove-harm", compact=True)
 
     def compose_body(self) -> ComposeResult:
-        yield Live(
-            "No harms yet. Add harm opens the taxonomy: browse the families, read the guiding "
-            "questions and pick the type that fits.",
-            id="harms-empty",
-            classes="empty",
-        )
+        with Vertical(id="harms-empty", classes="empty"):
+            yield Live(
+                "No harms yet. Add harm opens the taxonomy: browse the families, read the "
+                "guiding questions and pick the type that fits.",
+                markup=False,
+            )
+            yield Button("Pick the first harm type…", id="first-harm", compact=True)
         yield Scope(
             "harms[0]",
             TypeField(
@@ -100,6 +102,16 @@ class HarmsStep(StepPane):
                 required=True,
                 hint="Unique in this assessment; derived from the type until you edit it.",
             ),
+            Live(id="harm-prompt", classes="prompt"),
+            Field(
+                "statement",
+                "Statement",
+                text_area(
+                    "If [feature] is used for [...], then [who] could experience [harm].",
+                    id="harm-statement",
+                ),
+                required=True,
+            ),
             Field(
                 "source",
                 "Source",
@@ -109,16 +121,6 @@ class HarmsStep(StepPane):
                     id="harm-source",
                 ),
                 kind="choice",
-                required=True,
-            ),
-            Live(id="harm-prompt", classes="prompt"),
-            Field(
-                "statement",
-                "Statement",
-                text_area(
-                    "If [feature] is used for [...], then [who] could experience [harm].",
-                    id="harm-statement",
-                ),
                 required=True,
             ),
             Field(
@@ -182,7 +184,7 @@ class HarmsStep(StepPane):
             text.append("Prompts: ", "bold")
             text.append(
                 f"If {feature} is used for [...], then [who] could experience [harm]. "
-                "Choose the source above for its form."
+                "Choose the source below for its form."
             )
         self.query_one("#harm-prompt", Static).update(text)
         area = self.query_one("#harm-statement", TextArea)
@@ -200,7 +202,7 @@ class HarmsStep(StepPane):
             self.wizard.current_harm = event.value
             self.load()
 
-    @on(Button.Pressed, "#add-harm")
+    @on(Button.Pressed, "#add-harm, #first-harm")
     def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.add_harm()
@@ -225,7 +227,7 @@ class HarmsStep(StepPane):
             self.harms.append({"id": unique_slug(harm_id_for(type_id), taken), "type": type_id})
             self.wizard.current_harm = len(self.harms) - 1
             self.wizard.structure_changed()
-            self.query_one("#harm-source").focus()
+            self.focus_first_empty()
 
         self.app.push_screen(TaxonomyPicker(builtin_taxonomy()), picked)
 
@@ -247,9 +249,31 @@ class HarmsStep(StepPane):
                 harm["id"] = unique_slug(harm_id_for(type_id), taken)
                 self.wizard.rename_harm(old_id, harm["id"])
             self.wizard.structure_changed()
-            self.query_one("#browse-taxonomy").focus()
+            self.focus_first_empty()
 
         self.app.push_screen(TaxonomyPicker(builtin_taxonomy(), harm.get("type")), picked)
+
+    def first_empty(self) -> Widget | None:
+        """The control of the current harm's first field without a value."""
+        if not self.harms:
+            return None
+        for field in self.query_one("#harm-form", Scope).query(Field):
+            if self.wizard.get(field.path) in (None, "", []) and field.control.focusable:
+                return field.control
+        return None
+
+    def focus_first_empty(self) -> None:
+        """Where the user goes on with the current harm: its first empty field, or
+        Add harm when it is complete."""
+        target = self.first_empty() or self.query_one("#add-harm")
+        target.focus()
+
+    def first_focus(self) -> Widget | None:
+        # Never the type's "change…" button of a complete harm: Enter there would
+        # replace the type, where a user coming back most likely adds a harm.
+        if not self.harms:
+            return self.query_one("#add-harm")
+        return self.first_empty() or self.query_one("#add-harm")
 
     def remove_harm(self) -> None:
         if not self.harms:

@@ -208,7 +208,7 @@ class ReviewStep(StepPane):
     def _problem_text(problem: Problem) -> Text:
         text = Text()
         text.append("✖ ", "bold")
-        text.append(f"{problem.path}: ", "bold")
+        text.append(f"{problem.where or problem.path}: ", "bold")
         text.append(problem.message)
         text.append(f"  → {STEP_TITLES[problem.step]}", "italic")
         return text
