@@ -258,7 +258,7 @@ async def test_tier_rule_and_rpn_follow_a_rating_change(tmp_path):
     app = make_app(tmp_path / "w.duckdb", today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(WizardScreen(a, step="ratings"))
+        app.push_screen(WizardScreen.edit(a, TODAY, step="ratings"))
         await settle(pilot)
         w = wizard(app)
         rule = w.query_one("#ratings-rule")
@@ -286,7 +286,7 @@ async def test_enter_on_a_finding_jumps_to_the_step_that_fixes_it(tmp_path):
     app = make_app(tmp_path / "w.duckdb", today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(WizardScreen(a, step="review"))
+        app.push_screen(WizardScreen.edit(a, TODAY, step="review"))
         await settle(pilot)
         w = wizard(app)
         findings = w.query_one("#review-findings", OptionList)
@@ -308,7 +308,11 @@ async def test_enter_on_a_finding_jumps_to_the_step_that_fixes_it(tmp_path):
         options = [
             str(findings.get_option_at_index(i).prompt) for i in range(findings.option_count)
         ]
-        index = next(i for i, o in enumerate(options) if o.startswith("✖ Harm 2 'summary-store-subpoenas': statement: required"))
+        index = next(
+            i
+            for i, o in enumerate(options)
+            if o.startswith("✖ Harm 2 'summary-store-subpoenas': statement: required")
+        )
         findings.highlighted = index
         await pilot.press("enter")
         await settle(pilot)
@@ -352,7 +356,7 @@ async def test_step_list_and_command_palette_reach_every_step_and_action(tmp_pat
     app = make_app(tmp_path / "w.duckdb", today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(WizardScreen(a))
+        app.push_screen(WizardScreen.edit(a, TODAY))
         await settle(pilot)
         w = wizard(app)
         await pilot.press("shift+tab")  # from the first field to the step list
@@ -447,7 +451,7 @@ async def test_renaming_a_harm_keeps_what_covers_it(tmp_path):
     app = make_app(tmp_path / "w.duckdb", today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.push_screen(WizardScreen(a, step="harms"))
+        app.push_screen(WizardScreen.edit(a, TODAY, step="harms"))
         await settle(pilot)
         w = wizard(app)
         assert app.focused.id == "add-harm"  # a complete harm: adding one is likelier

@@ -42,7 +42,7 @@ def test_wizard_step(step, snap_compare, tmp_path):
     app = make_app(tmp_path / "workbench.duckdb", today=TODAY)
 
     async def run_before(pilot):
-        await open_wizard(pilot, WizardScreen(assessment, step=step))
+        await open_wizard(pilot, WizardScreen.edit(assessment, TODAY, step=step))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -51,7 +51,7 @@ def test_taxonomy_browser(snap_compare, tmp_path):
     app = make_app(tmp_path / "workbench.duckdb", today=TODAY)
 
     async def run_before(pilot):
-        await open_wizard(pilot, WizardScreen(step="harms"))
+        await open_wizard(pilot, WizardScreen.new(TODAY, step="harms"))
         await pilot.press("enter")  # Add harm
         await settle(pilot)
         await pilot.press("down", "down", "right", "down")  # Rights, its first type

@@ -138,36 +138,16 @@ class LatestLoaded(Message):
         super().__init__()
 
 
-def wizard_screen(app: Any, draft: Any | None = None, **kwargs: Any) -> Screen | None:
-    """A ``WizardScreen`` (resuming ``draft``, a stored draft, when given), or None
-    with a notice when this build has no wizard."""
-    try:
-        from .wizard import WizardScreen
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.endswith("screens.wizard"):
-            app.notify(
-                "The guided assessment is not available in this build.",
-                title="Not available",
-                severity="warning",
-            )
-            return None
-        raise
+def wizard_screen(app: Any, draft: Any | None = None, assessment: Any | None = None) -> Screen:
+    """The wizard: resuming ``draft`` (a stored draft), editing ``assessment``, or new."""
+    from .wizard import WizardScreen
+
+    today = app.today()
     if draft is not None:
-        # the draft's own key, so that the wizard goes on writing the same draft
-        return WizardScreen(
-            assessment=parse_draft(draft), step=draft.step, draft=True, draft_key=draft.feature_id
-        )
-    return WizardScreen(**kwargs)
-
-
-def parse_draft(draft: Any) -> Any:
-    """A draft's data as an Assessment when it is complete enough, else the dict."""
-    from ...domain import InvalidInput, parse_assessment
-
-    try:
-        return parse_assessment(draft.data, f"draft of {draft.feature_id}")
-    except InvalidInput:
-        return draft.data
+        return WizardScreen.resume(draft, today)
+    if assessment is not None:
+        return WizardScreen.edit(assessment, today)
+    return WizardScreen.new(today)
 
 
 class PortfolioCommands(ListedCommands):
@@ -592,9 +572,7 @@ class PortfolioScreen(Screen[None]):
         self.app.push_screen(FeatureDetailScreen(feature_id))
 
     def action_new(self) -> None:
-        screen = wizard_screen(self.app)
-        if screen is not None:
-            self.app.push_screen(screen)
+        self.app.push_screen(wizard_screen(self.app))
 
     def action_edit(self) -> None:
         row = self.table.highlighted
@@ -632,8 +610,7 @@ class PortfolioScreen(Screen[None]):
             screen = wizard_screen(self.app, draft=message.assessment)
         else:
             screen = wizard_screen(self.app, assessment=message.assessment)
-        if screen is not None:
-            self.app.push_screen(screen)
+        self.app.push_screen(screen)
 
     def action_mark(self) -> None:
         row = self.table.toggle_selected()
@@ -689,8 +666,6 @@ class PortfolioScreen(Screen[None]):
                 return
             what, draft = result
             if what == "resume":
-                screen = wizard_screen(self.app, draft=draft)
-                if screen is not None:
-                    self.app.push_screen(screen)
+                self.app.push_screen(wizard_screen(self.app, draft=draft))
 
         self.app.push_screen(DraftsScreen(drafts), chosen)

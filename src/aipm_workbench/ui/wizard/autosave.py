@@ -92,9 +92,6 @@ class DraftBook:
         fid = (data.get("feature") or {}).get("id")
         return not editing and bool(self.existing_ids) and fid in self.existing_ids  # type: ignore[operator]
 
-    def loaded(self) -> None:
-        """The data the store holds was just loaded (a resumed draft)."""
-
     def adopt(self, key: str, data: dict) -> None:
         """The wizard now continues the draft stored under ``key`` holding ``data``."""
         self.draft_key = key

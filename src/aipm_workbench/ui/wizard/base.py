@@ -3,7 +3,7 @@ a scrolling body of fields, and hooks the wizard screen calls."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -13,10 +13,8 @@ from textual.widgets import Select, Static
 from ...domain import Step, builtin_taxonomy
 from .fields import Field
 from .live import Live
+from .protocol import Command, Wizard
 from .state import Snapshot
-
-if TYPE_CHECKING:
-    from ..screens.wizard import WizardScreen
 
 
 class TierBadge(Live):
@@ -46,7 +44,7 @@ class StepPane(Vertical):
     intro: ClassVar[str]
     per_harm: ClassVar[bool] = False  # shows one harm at a time (``current_harm``)
 
-    def __init__(self, wizard: WizardScreen) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__(id=f"step-{self.step.value}", classes="step-pane")
         self.wizard = wizard
 
@@ -101,6 +99,10 @@ class StepPane(Vertical):
 
     def shown(self) -> None:
         """The step became the current one."""
+
+    def commands(self) -> list[Command]:
+        """The step's actions for the command palette (run once the step is shown)."""
+        return []
 
     def first_focus(self) -> Widget | None:
         """The first field shown, else the first thing that takes focus (a button)."""

@@ -99,5 +99,7 @@ class CoverageList(OptionList):
             self._ticked.discard(item.harm_id)
         else:
             self._ticked.add(item.harm_id)
-        self.replace_option_prompt_at_index(index, coverage_line(item, item.harm_id in self._ticked))
+        self.replace_option_prompt_at_index(
+            index, coverage_line(item, item.harm_id in self._ticked)
+        )
         self.post_message(self.Changed(self))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -125,3 +125,25 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def draft_question(draft: Any, new: bool) -> tuple[str, str, str]:
+    """The question, yes and no of the offer to resume a stored draft
+    (``storage.Draft``): of the feature being edited, or (``new``) of a new one."""
+    when = draft.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    feature = draft.data.get("feature") if isinstance(draft.data, dict) else None
+    name = (feature or {}).get("name") or draft.feature_id
+    if new:
+        return (
+            f"You have an unsaved new assessment, {name!r} (last changed {when}). "
+            "Resume it? Otherwise a blank one starts, and that draft is kept.",
+            "Resume it",
+            "Start a blank one",
+        )
+    return (
+        f"An unsaved draft of {draft.feature_id} from {when} exists. Resume it? Otherwise you "
+        "start from the latest revision, and the draft is replaced as soon as you change "
+        "anything.",
+        "Resume the draft",
+        "Start from the revision",
+    )

@@ -19,6 +19,7 @@ from typing import Any
 
 from ...domain import (
     FORMAT_VERSION,
+    RATINGS,
     Assessment,
     Evaluation,
     InvalidInput,
@@ -52,7 +53,7 @@ STEPS: tuple[tuple[Step, str], ...] = (
 STEP_ORDER = [s for s, _ in STEPS]
 STEP_TITLES = dict(STEPS)
 
-RATING_KEYS = ("severity", "likelihood", "reversibility", "detectability")
+RATING_KEYS = RATINGS  # severity, likelihood, reversibility, detectability
 HARM_RATING_KEYS = (*RATING_KEYS, "rationale", "rater_confidence", "evidence")
 SOURCE = "draft"  # what validation problems are reported against
 
@@ -315,6 +316,17 @@ def unique_slug(base: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
+def rated_tier(harm: dict) -> Any:
+    """The inherent tier (``domain.Tier``) of a harm's four ratings, or None while
+    any is missing or out of range."""
+    from ...domain import priority
+
+    ratings = [harm.get(k) for k in RATING_KEYS]
+    if all(isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 5 for r in ratings):
+        return priority(*ratings).tier
+    return None
+
+
 def from_assessment(assessment: Assessment) -> dict:
     """An assessment as the wizard's plain data (dates as ISO strings)."""
     return json.loads(dump_json(assessment))
@@ -392,9 +404,7 @@ class Snapshot:
 def _problem(text: str, data: dict) -> Problem:
     path, _, message = text.partition(": ")
     missing = message == "required, but missing"
-    return Problem(
-        path, plain_message(message), step_of(path), missing, describe_path(path, data)
-    )
+    return Problem(path, plain_message(message), step_of(path), missing, describe_path(path, data))
 
 
 def check(data: dict, today: dt.date, extra_problems: list[str] | tuple[str, ...] = ()) -> Snapshot:

@@ -17,6 +17,7 @@ from ...domain.formatting import people, people_range, share
 from .base import ItemSelect, StepPane, harm_label
 from .fields import Field, Scope, text_input
 from .live import Live
+from .protocol import Command
 from .state import get_path, set_path
 
 FACTORS = (
@@ -168,6 +169,15 @@ class ExposureStep(StepPane):
     def _clear(self, event: Button.Pressed) -> None:
         event.stop()
         self.clear_estimate()
+
+    def commands(self) -> list[Command]:
+        return [
+            (
+                "Clear the exposure estimate",
+                "Remove the current harm's estimate",
+                self.clear_estimate,
+            )
+        ]
 
     def clear_estimate(self) -> None:
         if not self.harms:

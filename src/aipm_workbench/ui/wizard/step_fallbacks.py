@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Select, Static
 
-from ...domain import RATINGS, SCALES, FallbackKind, Step, priority
+from ...domain import RATINGS, SCALES, FallbackKind, Step
 from ...domain.formatting import tier_label
 from ..widgets.rating import RatingScale
 from .base import ItemSelect, StepPane, TierBadge
@@ -17,7 +17,8 @@ from .coverage import CoverageItem, CoverageList
 from .dialogs import ConfirmScreen
 from .fields import Field, Scope, choice, text_input
 from .live import Live
-from .state import unique_slug
+from .protocol import Command
+from .state import rated_tier, unique_slug
 
 KINDS = {
     "human_review": "human review: a person checks it first",
@@ -61,7 +62,9 @@ def fallback_label(fallback: dict, index: int) -> str:
 def fallback_name(fallback: dict, index: int) -> str:
     """A fallback as sentences name it: ``fallback 3 'kill-switch'``, or ``fallback 3``."""
     fid = fallback.get("id")
-    return f"fallback {index + 1} {fid!r}" if isinstance(fid, str) and fid else f"fallback {index + 1}"
+    return (
+        f"fallback {index + 1} {fid!r}" if isinstance(fid, str) and fid else f"fallback {index + 1}"
+    )
 
 
 def applies(key: str, fallback: dict) -> bool:
@@ -75,10 +78,8 @@ def harm_tier(harm: dict, evaluation) -> str:
     result = evaluation.harm(harm.get("id")) if evaluation is not None else None
     if result is not None:
         return f"inherent {tier_label(result.inherent.tier)}"
-    ratings = [harm.get(k) for k in RATINGS]
-    if all(isinstance(r, int) and 1 <= r <= 5 for r in ratings):
-        return f"inherent {tier_label(priority(*ratings).tier)}"
-    return "not rated yet"
+    tier = rated_tier(harm)
+    return f"inherent {tier_label(tier)}" if tier is not None else "not rated yet"
 
 
 def coverage_items(harms: list[dict], evaluation) -> list[CoverageItem]:
@@ -431,6 +432,12 @@ class FallbacksStep(StepPane):
             field = self.query_one("#fallback-id").parent.parent
             assert isinstance(field, Field)
             field.load(fallback["id"])
+
+    def commands(self) -> list[Command]:
+        return [
+            ("Add fallback", "A new fallback", self.add_fallback),
+            ("Remove fallback", "Remove the current fallback", self.remove_fallback),
+        ]
 
     def add_fallback(self) -> None:
         """A new fallback, covering no harm until the user ticks some."""

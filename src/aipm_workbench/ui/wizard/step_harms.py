@@ -17,6 +17,7 @@ from .base import ItemSelect, StepPane, harm_label
 from .dialogs import ConfirmScreen, TaxonomyPicker
 from .fields import Field, Scope, choice, text_area, text_input
 from .live import Live
+from .protocol import Command
 from .state import is_slug, slugify, unique_slug
 
 # The four forms of a harm statement (DOMAIN.md section 2).
@@ -252,6 +253,13 @@ class HarmsStep(StepPane):
             self.focus_first_empty()
 
         self.app.push_screen(TaxonomyPicker(builtin_taxonomy(), harm.get("type")), picked)
+
+    def commands(self) -> list[Command]:
+        return [
+            ("Add harm", "Pick a harm type in the taxonomy browser", self.add_harm),
+            ("Browse the taxonomy", "Change the current harm's type", self.change_type),
+            ("Remove harm", "Remove the current harm", self.remove_harm),
+        ]
 
     def first_empty(self) -> Widget | None:
         """The control of the current harm's first field without a value."""

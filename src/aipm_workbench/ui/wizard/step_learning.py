@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 from ...domain import HypothesisStatus, MetricKind, Step
 from .base import StepPane
 from .fields import Field, Scope, choice, text_area, text_input
+from .protocol import Command
 from .state import slugify, unique_slug
 
 METRIC_KINDS = {
@@ -188,6 +189,13 @@ class LearningStep(StepPane):
             if isinstance(node, ItemBox):
                 self.remove_item(node.collection, node.index)
                 return
+
+    def commands(self) -> list[Command]:
+        return [
+            ("Add metric", "A success or guardrail metric", lambda: self.add_item("metrics")),
+            ("Add hypothesis", "A falsifiable bet", lambda: self.add_item("hypotheses")),
+            ("Add premortem item", "How it could fail", lambda: self.add_item("premortem")),
+        ]
 
     def add_item(self, key: str) -> None:
         items = self.data[key]

@@ -231,12 +231,12 @@ class ReviewStep(StepPane):
         ev = self.wizard.snapshot.evaluation
         decision = self.data.get("decision") or {}
         if path == "decision.verdict":
-            self.wizard.verdict_follows = (
+            self.wizard.follows.verdict = (
                 ev is not None and decision.get("verdict") == ev.recommended.value
             )
         elif path == "decision.review_by":
-            self.wizard.review_by_follows = False
+            self.wizard.follows.review_by = False
         elif path == "decision.decided_on":
-            self.wizard.review_by_follows = (
-                self.wizard.review_by_follows or "review_by" not in decision
+            self.wizard.follows.review_by = (
+                self.wizard.follows.review_by or "review_by" not in decision
             )
