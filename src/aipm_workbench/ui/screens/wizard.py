@@ -328,6 +328,8 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
     def _status_parts(self) -> list[str]:
         ev = self.snapshot.evaluation
         parts = []
+        if self.snapshot.problems:  # first: the line is cut at its end on narrow screens
+            parts.append(f"{len(self.snapshot.problems)} to fix (ctrl+f)")
         if ev is not None:
             if ev.priority is not None and ev.residual_priority is not None:
                 parts.append(f"{ev.priority.label} inherent, {ev.residual_priority.label} residual")
@@ -335,8 +337,6 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
                 parts.append(self._rated_so_far())
             parts.append(f"recommends {ev.recommended.label}")
             parts.append(f"{plural(ev.errors, 'error')}, {plural(ev.warnings, 'warning')}")
-        if self.snapshot.problems:
-            parts.append(f"{len(self.snapshot.problems)} to fix (ctrl+f)")
         return parts
 
     def _rated_so_far(self) -> str:

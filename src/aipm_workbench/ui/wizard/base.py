@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Select, Static
+from textual.binding import Binding, BindingType
+from textual.widgets import Button, Select, Static
 
 from ...domain import Step, builtin_taxonomy
 from .fields import Field
@@ -34,6 +35,12 @@ class TierBadge(Live):
         for name in ("critical", "high", "medium", "low"):
             self.set_class(tier_name == name, f"-{name}")
         self.update(text if text is not None else (tier_name or "-").capitalize())
+
+
+class PressButton(Button):
+    """A button that Space presses too, as it ticks a box elsewhere in the form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "press", show=False)]
 
 
 class StepPane(Vertical):

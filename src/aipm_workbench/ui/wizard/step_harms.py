@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Select, Static, TextArea
 
 from ...domain import Step, builtin_taxonomy
-from .base import ItemSelect, StepPane, harm_label
+from .base import ItemSelect, PressButton, StepPane, harm_label
 from .dialogs import ConfirmScreen, TaxonomyPicker
 from .fields import Field, Scope, choice, text_area, text_input
 from .live import Live
@@ -77,7 +77,7 @@ class HarmsStep(StepPane):
     def compose_header(self) -> ComposeResult:
         with Horizontal(classes="item-bar"):
             yield ItemSelect([], prompt="No harms yet", compact=True, id="harms-select")
-            yield Button("Add harm", id="add-harm", compact=True, variant="primary")
+            yield PressButton("Add harm", id="add-harm", compact=True, variant="primary")
             yield Button("Remove", id="remove-harm", compact=True)
 
     def compose_body(self) -> ComposeResult:
@@ -87,7 +87,7 @@ class HarmsStep(StepPane):
                 "guiding questions and pick the type that fits.",
                 markup=False,
             )
-            yield Button("Pick the first harm type…", id="first-harm", compact=True)
+            yield PressButton("Pick the first harm type…", id="first-harm", compact=True)
         yield Scope(
             "harms[0]",
             TypeField(
@@ -262,11 +262,12 @@ class HarmsStep(StepPane):
         ]
 
     def first_empty(self) -> Widget | None:
-        """The control of the current harm's first field without a value."""
+        """The control of the current harm's first required field without a value."""
         if not self.harms:
             return None
         for field in self.query_one("#harm-form", Scope).query(Field):
-            if self.wizard.get(field.path) in (None, "", []) and field.control.focusable:
+            empty = self.wizard.get(field.path) in (None, "", [])
+            if field.required and empty and field.control.focusable:
                 return field.control
         return None
 
