@@ -108,7 +108,8 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         Binding("ctrl+s", "save", "Save", id="wizard.save"),
         Binding("ctrl+n,alt+right", "next_step", "Next step", id="wizard.next"),
         Binding("ctrl+b,alt+left", "previous_step", "Prev step", id="wizard.previous"),
-        Binding("ctrl+f", "next_problem", "Fix next", id="wizard.fix", priority=True),
+        # The status bar names this key beside the count ("3 to fix (ctrl+f)").
+        Binding("ctrl+f", "next_problem", "Fix next", id="wizard.fix", show=False, priority=True),
         Binding(
             "escape",
             "leave",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.binding import Binding, BindingType
 from textual.widgets import Button, Select, Static
 
 from ...domain import Step, builtin_taxonomy
