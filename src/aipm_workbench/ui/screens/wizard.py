@@ -14,7 +14,6 @@ Three ways in: :meth:`WizardScreen.new`, :meth:`WizardScreen.edit` and
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,15 +25,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from ...domain import Assessment, Step
-from ...domain.formatting import plural, tier_label
+from ...domain.formatting import plural
 from ..messages import AssessmentSaved, DraftSaved
 from ..widgets.step_list import StepList
-from ..wizard.autosave import DraftBook, DraftWrite, IdTaken
+from ..wizard.autosave import DraftBook, IdTaken
 from ..wizard.base import StepPane
 from ..wizard.commands import WizardCommands
 from ..wizard.derived import (
@@ -45,13 +43,14 @@ from ..wizard.derived import (
     rename_harm,
 )
 from ..wizard.dialogs import ConfirmScreen, draft_question
+from ..wizard.drafting import DraftWriter
 from ..wizard.fields import FieldChanged
 from ..wizard.footer import StepFooter
 from ..wizard.live import Live
+from ..wizard.panes import StepPanes
 from ..wizard.protocol import Command
 from ..wizard.state import (
     STEP_ORDER,
-    STEP_TITLES,
     STEPS,
     Snapshot,
     check,
@@ -59,10 +58,10 @@ from ..wizard.state import (
     get_path,
     new_data,
     normalise,
-    rated_tier,
     set_path,
     step_states,
 )
+from ..wizard.status import counter_text, status_text, title_text
 from ..wizard.step_exposure import ExposureStep
 from ..wizard.step_fallbacks import FallbacksStep
 from ..wizard.step_feature import FeatureStep
@@ -75,7 +74,6 @@ from ..workers import ReportsWorkerErrors
 if TYPE_CHECKING:
     from ...storage import Draft, RevisionInfo
 
-AUTOSAVE_DELAY = 0.7  # seconds of quiet before a draft is written
 PANES = (FeatureStep, HarmsStep, RatingsStep, ExposureStep, FallbacksStep, LearningStep, ReviewStep)
 
 
@@ -91,12 +89,6 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
 
         feature_ids: set[str]
         drafts: list[Draft]
-
-    @dataclass
-    class DraftStored(Message):
-        feature_id: str
-        step: str
-        seq: int
 
     @dataclass
     class RevisionStored(Message):
@@ -149,11 +141,11 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.visited: set[Step] = {self.current_step}
         self.revealed: set[Step] = set()
         self.book = DraftBook(self.data, now=dt.datetime.now(), draft_key=draft_key)
+        self.writer = DraftWriter(self.book, self._current)
         self._cleared_ids: dict[str, Any] = {}  # harm id paths emptied while typing
         self.snapshot: Snapshot = check(self.data, self.today)
         self.follows = infer_follows(self.data, self.snapshot.evaluation)
         self._saving = False
-        self._autosave_timer: Timer | None = None
         self._fix_index = 0
 
     @classmethod
@@ -180,11 +172,14 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         """Where the draft of this assessment is stored (None: not drafted yet)."""
         return self.book.draft_key
 
+    def _current(self) -> tuple[dict, str, bool]:
+        return self.data, self.current_step.value, self.editing
+
     def get(self, path: str) -> Any:
         return get_path(self.data, path)
 
     def pane(self, step: Step | None = None) -> StepPane:
-        return self.query_one(f"#step-{(step or self.current_step).value}", StepPane)
+        return self.query_one(StepPanes).pane(step or self.current_step)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="wizard-head"):
@@ -192,13 +187,17 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             yield Live(id="wizard-counter", markup=False)
         with Horizontal(id="wizard-body"):
             yield StepList([(s.value, title) for s, title in STEPS], id="wizard-steps")
-            with ContentSwitcher(id="wizard-panes", initial=f"step-{self.current_step.value}"):
-                for pane in PANES:
-                    yield pane(self)
+            yield StepPanes(
+                *(pane(self) for pane in PANES),
+                initial=self.current_step,
+                refresh_wizard=self._refresh,
+                id="wizard-panes",
+            )
         with Horizontal(id="wizard-status"):
             yield Live(id="wizard-verdict", markup=False)
             yield Live(id="wizard-draft", markup=False)
         yield StepFooter()
+        yield self.writer
 
     def on_mount(self) -> None:
         self.book.store = self.app.store  # type: ignore[attr-defined]
@@ -270,7 +269,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         if self.book.dirty(self.data):
             self.book.status = "unsaved changes"
         self._refresh()
-        self._schedule_autosave()
+        self.writer.schedule()
 
     def structure_changed(self, then: Callable[[], Any] | None = None) -> None:
         """Items were added or removed: reload the current step's fields (``then``
@@ -299,11 +298,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         pane = self.pane()
         if pane.built:
             pane.refresh_live(snapshot)
-        reveal = self.current_step in self.revealed
-        for field in pane.query("Field"):
-            problems = [p for p in snapshot.problems_at(field.path) if reveal or not p.missing]
-            texts = [p.message if p.path == field.path else p.text for p in problems]
-            field.show_problem("; ".join(texts) if texts else None)
+        pane.show_problems(snapshot, reveal_missing=self.current_step in self.revealed)
         states = step_states(snapshot, self.visited)
         self.query_one(StepList).show(
             {s.value: state.value for s, state in states.items()}, self.current_step.value
@@ -312,81 +307,24 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self._show_status()
 
     def _show_title(self) -> None:
-        feature = self.data["feature"]
-        name = feature.get("name") or "(unnamed)"
-        fid = feature.get("id") or "no id yet"
-        what = "Draft of" if self.resuming else "Editing" if self.editing else "New assessment:"
-        self.query_one("#wizard-title", Static).update(f"{what} {name} ({fid})")
-        number = STEP_ORDER.index(self.current_step) + 1
-        self.query_one("#wizard-counter", Static).update(
-            f"· step {number} of {len(STEP_ORDER)}: {STEP_TITLES[self.current_step]}"
-        )
+        title = title_text(self.data, resuming=self.resuming, editing=self.editing)
+        self.query_one("#wizard-title", Static).update(title)
+        self.query_one("#wizard-counter", Static).update(counter_text(self.current_step))
 
     def _show_status(self) -> None:
-        self.query_one("#wizard-verdict", Static).update(" · ".join(self._status_parts()))
+        self.query_one("#wizard-verdict", Static).update(status_text(self.snapshot))
         self.query_one("#wizard-draft", Static).update(f"draft: {self.book.status}")
-
-    def _status_parts(self) -> list[str]:
-        ev = self.snapshot.evaluation
-        parts = []
-        if self.snapshot.problems:  # first: the line is cut at its end on narrow screens
-            parts.append(f"{len(self.snapshot.problems)} to fix (ctrl+f)")
-        if ev is not None:
-            if ev.priority is not None and ev.residual_priority is not None:
-                parts.append(f"{ev.priority.label} inherent, {ev.residual_priority.label} residual")
-            else:
-                parts.append(self._rated_so_far())
-            parts.append(f"recommends {ev.recommended.label}")
-            parts.append(f"{plural(ev.errors, 'error')}, {plural(ev.warnings, 'warning')}")
-        return parts
-
-    def _rated_so_far(self) -> str:
-        """The worst tier of the rated harms that are not complete yet."""
-        tiers = [t for t in (rated_tier(h) for h in self.data["harms"]) if t is not None]
-        if not tiers:
-            return "no rated harm yet"
-        return f"{tier_label(max(tiers))} inherent so far (harms incomplete)"
 
     # ------------------------------------------------------------- steps
 
     def _show_step(
         self, focus: bool = False, focus_path: str | None = None, then: Callable | None = None
     ) -> None:
-        """Show the current step; its widgets are built on its first showing."""
-        self.query_one(ContentSwitcher).current = f"step-{self.current_step.value}"
-        self.call_later(self._activate, self.pane(), focus, focus_path, then)
-
-    async def _activate(
-        self, pane: StepPane, focus: bool, focus_path: str | None, then: Callable | None
-    ) -> None:
-        await pane.build()
-        if pane is not self.pane():
-            return
-        pane.load()
-        await pane.settled()
-        pane.load()  # the items just mounted
-        pane.shown()
-        self._refresh()
-        if focus_path and pane.focus_path(focus_path):
-            self._refresh()  # the path may have chosen another harm or fallback
-        elif focus:
-            self.call_after_refresh(self._focus_first, pane)
-        if then is not None:
-            self.call_after_refresh(then)
+        self.query_one(StepPanes).show_step(self.current_step, focus, focus_path, then)
 
     def _load(self, pane: StepPane) -> None:
         if pane.built:
             pane.load()
-
-    def _focus_first(self, pane: StepPane) -> None:
-        """Focus the step's first field (after the step's items are mounted)."""
-        if pane is not self.pane():
-            return
-        target = pane.first_focus()
-        if target is not None:
-            target.focus(scroll_visible=False)
-            pane.query_one(".step-body").scroll_home(animate=False)
-            self.call_after_refresh(target.scroll_visible, animate=False)
 
     def go_to(
         self, step: Step | str, focus_path: str | None = None, then: Callable | None = None
@@ -398,7 +336,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             self.revealed.add(self.current_step)
             self.current_step = step
             self.visited.add(step)
-            self._flush_autosave()
+            self.writer.write_soon()
         self._refresh()
         self._show_step(focus=True, focus_path=focus_path, then=then)
 
@@ -471,7 +409,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.dismiss(info)
 
     def worker_failed(self, worker: Worker, error: BaseException) -> None:
-        """A failed save keeps the form open; a failed draft write is retried."""
+        """A failed save keeps the form open (and its draft)."""
         if worker.group == "wizard-save":
             self._saving = False
             self.book.status = "revision not saved"
@@ -479,64 +417,31 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             if isinstance(error, IdTaken):
                 self.notify(str(error), title=error.title, severity="error", timeout=10)
                 return
-        elif worker.group == "wizard-draft":
-            from .problem import describe_error
-
-            title, message = describe_error(error)
-            self.book.write_failed(title)
-            self._show_status()
-            self.notify(message, title=title, severity="error", timeout=8)
-            return
         super().worker_failed(worker, error)
 
     # --------------------------------------------------------- autosave
 
-    def _schedule_autosave(self) -> None:
-        if self.book.finished:
-            return
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-        self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self._flush_autosave)
-
-    def _flush_autosave(self) -> None:
-        """Write the draft now (in a worker) if anything changed since the last write."""
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-            self._autosave_timer = None
-        write = self.book.prepare(self.data, self.current_step.value, self.editing)
-        if write is not None:
-            self._store_draft(write)
-
-    @work(thread=True, exit_on_error=False, group="wizard-draft")
-    def _store_draft(self, write: DraftWrite) -> None:
-        if self.book.write(write):
-            self.post_message(self.DraftStored(write.key, write.step, write.seq))
-
-    @on(DraftStored)
-    def _draft_stored(self, event: DraftStored) -> None:
-        event.stop()
-        self.book.stored(event.seq)
+    @on(DraftWriter.Stored)
+    def _draft_stored(self, event: DraftWriter.Stored) -> None:
         self._show_status()
         self.app.post_message(DraftSaved(event.feature_id, event.step))
 
+    @on(DraftWriter.Failed)
+    def _draft_failed(self, event: DraftWriter.Failed) -> None:
+        from .problem import describe_error
+
+        title, message = describe_error(event.error)
+        self.book.write_failed(title)
+        self._show_status()
+        self.notify(message, title=title, severity="error", timeout=8)
+
     def flush_draft(self) -> None:
         """Write the unsaved state as a draft now, blocking (the app is about to exit)."""
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-            self._autosave_timer = None
-        self.book.flush(self.data, self.current_step.value, self.editing)
+        self.writer.write_now()
 
     async def on_unmount(self) -> None:
         """Leaving, quitting or closing: write what is not in the draft yet."""
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-        write = self.book.prepare(self.data, self.current_step.value, self.editing)
-        if write is None:
-            return
-        try:
-            await asyncio.to_thread(self.book.write, write)
-        except Exception:  # noqa: BLE001 - closing: the last autosaved draft stays
-            return
+        await self.writer.write_on_close()
 
     def action_leave(self) -> None:
         """Back to where the wizard was opened from; the draft keeps every change."""
@@ -562,27 +467,14 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
     @on(ContextLoaded)
     def _context_loaded(self, event: ContextLoaded) -> None:
         event.stop()
-        book = self.book
-        book.existing_ids = event.feature_ids
-        fid = self.data["feature"].get("id")
-        by_key = {d.feature_id: d for d in event.drafts}
-        if self.resuming:
-            # A draft of a saved feature (stored under its id) edits that feature.
-            if fid in event.feature_ids and book.draft_key == fid:
-                self.editing = True
-                self._load(self.pane(Step.feature))
-        elif self.editing:
-            mine = by_key.get(fid)
-            if mine is not None and normalise(mine.data) != self.data:
-                self._offer_draft(mine)
-            elif mine is not None:
-                book.draft_key = mine.feature_id
-        elif not book.dirty(self.data):
-            # A new assessment while one never saved is drafted: offer the latest.
-            unsaved = [d for d in event.drafts if d.feature_id not in event.feature_ids]
-            if unsaved:
-                self._offer_draft(max(unsaved, key=lambda d: d.updated_at), new=True)
-        book.other_drafts = set(by_key) - {book.draft_key}
+        offer = self.book.context_loaded(
+            event.feature_ids, event.drafts, self.data, editing=self.editing, resuming=self.resuming
+        )
+        if self.resuming and self.book.edits_saved_feature(self.data):
+            self.editing = True  # a draft of a saved feature edits that feature
+            self._load(self.pane(Step.feature))
+        if offer is not None:
+            self._offer_draft(offer, new=not self.editing)
         self._refresh()
 
     def _offer_draft(self, draft: Draft, new: bool = False) -> None:

@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .state import is_slug
+from .state import is_slug, normalise
 
 
 class IdTaken(Exception):
@@ -91,6 +91,35 @@ class DraftBook:
     def id_taken(self, data: dict, editing: bool) -> bool:
         fid = (data.get("feature") or {}).get("id")
         return not editing and bool(self.existing_ids) and fid in self.existing_ids  # type: ignore[operator]
+
+    def context_loaded(
+        self, feature_ids: set[str], drafts: list[Any], data: dict, *, editing: bool, resuming: bool
+    ) -> Any | None:
+        """The saved ids and stored drafts are known: note them, and return the
+        stored draft (``storage.Draft``) to offer, if any: an edited feature's
+        own draft that differs from its revision, or, for a blank new
+        assessment, the latest draft of a feature never saved."""
+        self.existing_ids = set(feature_ids)
+        fid = (data.get("feature") or {}).get("id")
+        by_key = {d.feature_id: d for d in drafts}
+        offer = None
+        if editing and not resuming:
+            mine = by_key.get(fid)
+            if mine is not None and normalise(mine.data) != data:
+                offer = mine
+            elif mine is not None:
+                self.draft_key = mine.feature_id
+        elif not resuming and not self.dirty(data):
+            unsaved = [d for d in drafts if d.feature_id not in self.existing_ids]
+            if unsaved:
+                offer = max(unsaved, key=lambda d: d.updated_at)
+        self.other_drafts = set(by_key) - {self.draft_key}
+        return offer
+
+    def edits_saved_feature(self, data: dict) -> bool:
+        """A resumed draft stored under a saved feature's id edits that feature."""
+        fid = (data.get("feature") or {}).get("id")
+        return bool(self.existing_ids) and fid in self.existing_ids and self.draft_key == fid  # type: ignore[operator]
 
     def adopt(self, key: str, data: dict) -> None:
         """The wizard now continues the draft stored under ``key`` holding ``data``."""

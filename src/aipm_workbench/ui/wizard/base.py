@@ -104,6 +104,15 @@ class StepPane(Vertical):
     def refresh_live(self, snapshot: Snapshot) -> None:
         """Update what is computed from the data (tiers, bounds, checks)."""
 
+    def show_problems(self, snapshot: Snapshot, reveal_missing: bool) -> None:
+        """Each field's problems under it (missing values once the step was left)."""
+        for field in self.query(Field):
+            problems = [
+                p for p in snapshot.problems_at(field.path) if reveal_missing or not p.missing
+            ]
+            texts = [p.message if p.path == field.path else p.text for p in problems]
+            field.show_problem("; ".join(texts) if texts else None)
+
     def shown(self) -> None:
         """The step became the current one."""
 
