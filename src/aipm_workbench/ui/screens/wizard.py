@@ -26,18 +26,17 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import Worker
 
 from ...domain import Assessment, Step
 from ...domain.formatting import plural
 from ..messages import AssessmentSaved, DraftSaved
 from ..widgets.step_list import StepList
-from ..wizard.autosave import DraftBook, IdTaken
+from ..wizard.autosave import DraftBook
 from ..wizard.base import StepPane
 from ..wizard.commands import WizardCommands
 from ..wizard.derived import (
     apply_defaults,
-    id_from_name,
+    follow_change,
     infer_follows,
     new_decision,
     rename_harm,
@@ -49,6 +48,7 @@ from ..wizard.footer import StepFooter
 from ..wizard.live import Live
 from ..wizard.panes import StepPanes
 from ..wizard.protocol import Command
+from ..wizard.saving import RevisionSaver, leave_notice, saved_notice
 from ..wizard.state import (
     STEP_ORDER,
     STEPS,
@@ -72,7 +72,7 @@ from ..wizard.step_review import ReviewStep
 from ..workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
-    from ...storage import Draft, RevisionInfo
+    from ...storage import Draft
 
 PANES = (FeatureStep, HarmsStep, RatingsStep, ExposureStep, FallbacksStep, LearningStep, ReviewStep)
 
@@ -89,10 +89,6 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
 
         feature_ids: set[str]
         drafts: list[Draft]
-
-    @dataclass
-    class RevisionStored(Message):
-        info: RevisionInfo
 
     CSS_PATH = "wizard.tcss"
 
@@ -142,10 +138,10 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.revealed: set[Step] = set()
         self.book = DraftBook(self.data, now=dt.datetime.now(), draft_key=draft_key)
         self.writer = DraftWriter(self.book, self._current)
+        self.saver = RevisionSaver(self.book)
         self._cleared_ids: dict[str, Any] = {}  # harm id paths emptied while typing
         self.snapshot: Snapshot = check(self.data, self.today)
         self.follows = infer_follows(self.data, self.snapshot.evaluation)
-        self._saving = False
         self._fix_index = 0
 
     @classmethod
@@ -198,10 +194,11 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             yield Live(id="wizard-draft", markup=False)
         yield StepFooter()
         yield self.writer
+        yield self.saver
 
     def on_mount(self) -> None:
         self.book.store = self.app.store  # type: ignore[attr-defined]
-        self._show_step(focus=True)
+        self._show_step()
         self._load_context()
 
     # -------------------------------------------------------- the values
@@ -214,26 +211,11 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         if old == value:
             return
         set_path(self.data, path, value)
-        self._follow(path, old, value)
+        cleared = self._cleared_ids
+        if follow_change(self.data, path, old, value, editing=self.editing, cleared=cleared):
+            self.pane(Step.feature).reload("feature.id")
         self.pane().after_change(path, old)
         self.changed()
-
-    def _follow(self, path: str, old: Any, value: Any) -> None:
-        """Values derived from others until the user edits them."""
-        if path == "feature.name" and not self.editing:
-            follows, new_id = id_from_name(self.data["feature"], old, value)
-            if follows:
-                set_path(self.data, "feature.id", new_id)
-                for field in self.pane(Step.feature).query("Field"):  # none unless built
-                    if field.path == "feature.id":
-                        field.load(new_id)
-        elif path.startswith("harms[") and path.endswith("].id"):
-            # Typing a new id passes through an empty one: keep the id the
-            # fallbacks know until a new one is typed.
-            if not value:
-                self._cleared_ids.setdefault(path, old)
-            else:
-                self.rename_harm(self._cleared_ids.pop(path, None) or old, value)
 
     def rename_harm(self, old: Any, new: Any) -> None:
         rename_harm(self.data, old, new)
@@ -248,20 +230,12 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.changed()
 
     def _recheck(self) -> None:
-        extra = []
-        if self.book.id_taken(self.data, self.editing):
-            extra.append(
-                f"feature.id: a feature {self.data['feature'].get('id')!r} is already saved in "
-                "this workbench: choose another id, or leave and open it from the portfolio to "
-                "edit it"
-            )
+        extra = self.book.extra_problems(self.data, self.editing)
         snapshot = check(self.data, self.today, extra)
         if apply_defaults(self.data, snapshot.evaluation, self.follows):
             snapshot = check(self.data, self.today, extra)
             if self.current_step == Step.review:
-                for field in self.pane().query("Field"):
-                    if field.path in ("decision.verdict", "decision.review_by"):
-                        field.load(self.get(field.path))
+                self.pane().reload("decision.verdict", "decision.review_by")
         self.snapshot = snapshot
 
     def changed(self) -> None:
@@ -317,10 +291,8 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
 
     # ------------------------------------------------------------- steps
 
-    def _show_step(
-        self, focus: bool = False, focus_path: str | None = None, then: Callable | None = None
-    ) -> None:
-        self.query_one(StepPanes).show_step(self.current_step, focus, focus_path, then)
+    def _show_step(self, focus_path: str | None = None, then: Callable | None = None) -> None:
+        self.query_one(StepPanes).show_step(self.current_step, True, focus_path, then)
 
     def _load(self, pane: StepPane) -> None:
         if pane.built:
@@ -338,7 +310,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             self.visited.add(step)
             self.writer.write_soon()
         self._refresh()
-        self._show_step(focus=True, focus_path=focus_path, then=then)
+        self._show_step(focus_path, then)
 
     @on(StepList.StepChosen)
     def _step_chosen(self, event: StepList.StepChosen) -> None:
@@ -369,7 +341,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
     # ------------------------------------------------------------ saving
 
     def action_save(self) -> None:
-        if self._saving or self.book.finished:
+        if self.saver.saving or self.book.finished:
             return
         self.revealed.update(STEP_ORDER)
         self._recheck()
@@ -383,41 +355,20 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             )
             self.go_to(Step.review)  # which focuses the list of problems
             return
-        self._saving = True
-        self.book.status = "saving the revision…"
+        self.saver.save(assessment, self.editing)
         self._show_status()
-        self._save_revision(assessment, self.editing)
 
-    @work(thread=True, exit_on_error=False, group="wizard-save")
-    def _save_revision(self, assessment: Assessment, editing: bool) -> None:
-        self.post_message(self.RevisionStored(self.book.save_revision(assessment, editing)))
-
-    @on(RevisionStored)
-    def _revision_stored(self, event: RevisionStored) -> None:
-        event.stop()
+    @on(RevisionSaver.Saved)
+    def _revision_saved(self, event: RevisionSaver.Saved) -> None:
         info = event.info
-        self._saving = False
-        self.book.status = "saved as a revision"
         self.app.post_message(AssessmentSaved(info.feature_id, info.number, info.created))
-        if info.created:
-            self.app.notify(f"Saved {info.feature_id} as revision {info.number}.", title="Saved")
-        else:
-            self.app.notify(
-                f"No changes: revision {info.number} of {info.feature_id} is current.",
-                title="Nothing new to save",
-            )
+        message, title = saved_notice(info)
+        self.app.notify(message, title=title)
         self.dismiss(info)
 
-    def worker_failed(self, worker: Worker, error: BaseException) -> None:
-        """A failed save keeps the form open (and its draft)."""
-        if worker.group == "wizard-save":
-            self._saving = False
-            self.book.status = "revision not saved"
-            self._show_status()
-            if isinstance(error, IdTaken):
-                self.notify(str(error), title=error.title, severity="error", timeout=10)
-                return
-        super().worker_failed(worker, error)
+    @on(RevisionSaver.Failed)
+    def _revision_failed(self, event: RevisionSaver.Failed) -> None:
+        self._show_status()
 
     # --------------------------------------------------------- autosave
 
@@ -445,16 +396,11 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
 
     def action_leave(self) -> None:
         """Back to where the wizard was opened from; the draft keeps every change."""
-        if self._saving:
+        if self.saver.saving:
             self.notify("Saving the revision: a moment.", timeout=2)
             return
         if self.book.dirty(self.data) or (self.book.draft_key and not self.book.finished):
-            where = (
-                "Edit (E) on the feature resumes it."
-                if self.editing
-                else "New (n) offers to resume it, and so does the next start."
-            )
-            self.app.notify(f"Draft kept: {where}", title="Left the assessment")
+            self.app.notify(leave_notice(self.editing), title="Left the assessment")
         self.dismiss(None)
 
     # ------------------------------------------------------------ context
@@ -500,29 +446,20 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         for pane in self.query(StepPane):
             self._load(pane)
         self._refresh()
-        self._show_step(focus=True)
+        self._show_step()
 
     # ------------------------------------------------------------ palette
 
     def commands(self) -> list[Command]:
-        """(name, help, callback) of every action, for the command palette: the
-        screen's own and each step's, run once that step is shown. (Save, next and
-        previous step and leave are key bindings, which the app's palette lists.)"""
-        out: list[Command] = [
-            ("Discard this draft and leave", "Forget the unsaved changes", self.action_discard),
-        ]
-        for n, (step, title) in enumerate(STEPS, start=1):
-            out.append(
-                (
-                    f"Go to step {n}: {title}",
-                    f"Show the {title.lower()} step",
-                    _bind(self.go_to, step),
-                )
-            )
-        for pane in self.query(StepPane):
-            for name, help_text, run in pane.commands():
-                out.append((name, help_text, _bind(self.go_to, pane.step, None, run)))
-        return out
+        """Every action for the command palette: the screen's own, going to each step,
+        and each step's (run once it is shown). Save, next and previous step and leave
+        are key bindings, which the app's palette lists."""
+        discard = (
+            "Discard this draft and leave",
+            "Forget the unsaved changes",
+            self.action_discard,
+        )
+        return [discard, *self.query_one(StepPanes).commands(self.go_to)]
 
     def action_discard(self) -> None:
         def answered(yes: bool | None) -> None:
@@ -538,7 +475,3 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
             ConfirmScreen("Discard every unsaved change of this assessment?", yes="Discard"),
             answered,
         )
-
-
-def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    return lambda: fn(*args)

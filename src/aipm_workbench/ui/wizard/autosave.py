@@ -88,9 +88,15 @@ class DraftBook:
             return fid
         return self.draft_key or self.provisional_key
 
-    def id_taken(self, data: dict, editing: bool) -> bool:
+    def extra_problems(self, data: dict, editing: bool) -> list[str]:
+        """Problems only the store knows of: a new feature's id is already saved."""
         fid = (data.get("feature") or {}).get("id")
-        return not editing and bool(self.existing_ids) and fid in self.existing_ids  # type: ignore[operator]
+        if editing or not self.existing_ids or fid not in self.existing_ids:
+            return []
+        return [
+            f"feature.id: a feature {fid!r} is already saved in this workbench: choose another "
+            "id, or leave and open it from the portfolio to edit it"
+        ]
 
     def context_loaded(
         self, feature_ids: set[str], drafts: list[Any], data: dict, *, editing: bool, resuming: bool

@@ -98,6 +98,12 @@ class StepPane(Vertical):
         for field in self.query(Field):
             field.load(self.wizard.get(field.path))
 
+    def reload(self, *paths: str) -> None:
+        """Show the data's values again in the fields of these paths (derived values)."""
+        for field in self.query(Field):
+            if field.path in paths:
+                field.load(self.wizard.get(field.path))
+
     def after_change(self, path: str, old: object) -> None:
         """A field of this step changed (``old`` is its previous value)."""
 

@@ -86,3 +86,25 @@ def rename_harm(data: dict, old: Any, new: Any) -> None:
             fallback["covers"] = (
                 [new if c == old else c for c in covers] if new else [c for c in covers if c != old]
             )
+
+
+def follow_change(
+    data: dict, path: str, old: Any, value: Any, *, editing: bool, cleared: dict[str, Any]
+) -> bool:
+    """Carry a change to the values that follow it; True when the feature id was
+    derived anew from the name. Typing a new harm id passes through an empty one:
+    ``cleared`` keeps the id the fallbacks know until a new one is typed."""
+    if path == "feature.name" and not editing:
+        follows, new_id = id_from_name(data["feature"], old, value)
+        if follows:
+            if new_id is None:
+                data["feature"].pop("id", None)
+            else:
+                data["feature"]["id"] = new_id
+        return follows
+    if path.startswith("harms[") and path.endswith("].id"):
+        if not value:
+            cleared.setdefault(path, old)
+        else:
+            rename_harm(data, cleared.pop(path, None) or old, value)
+    return False

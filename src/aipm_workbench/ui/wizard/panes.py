@@ -11,6 +11,8 @@ from textual.widgets import ContentSwitcher
 
 from ...domain import Step
 from .base import StepPane
+from .protocol import Command
+from .state import STEPS
 
 
 class StepPanes(ContentSwitcher):
@@ -63,3 +65,18 @@ class StepPanes(ContentSwitcher):
             target.focus(scroll_visible=False)
             pane.query_one(".step-body").scroll_home(animate=False)
             self.call_after_refresh(target.scroll_visible, animate=False)
+
+    def commands(self, go_to: Callable[..., Any]) -> list[Command]:
+        """Go to each step, and each step's own commands, run once it is shown."""
+        out: list[Command] = [
+            (f"Go to step {n}: {title}", f"Show the {title.lower()} step", _bind(go_to, step))
+            for n, (step, title) in enumerate(STEPS, start=1)
+        ]
+        for pane in self.query(StepPane):
+            for name, help_text, run in pane.commands():
+                out.append((name, help_text, _bind(go_to, pane.step, None, run)))
+        return out
+
+
+def _bind(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    return lambda: fn(*args)
