@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Select, Static
 
-from ...domain import Step, builtin_taxonomy
+from ...domain import Step, Tier, builtin_taxonomy
 from .fields import Field
 from .live import Live
 from .protocol import Command, Wizard
@@ -32,8 +32,8 @@ class TierBadge(Live):
     DEFAULT_CLASSES = ""
 
     def show(self, tier_name: str | None, text: str | None = None) -> None:
-        for name in ("critical", "high", "medium", "low"):
-            self.set_class(tier_name == name, f"-{name}")
+        for tier in Tier:
+            self.set_class(tier_name == tier.name, f"-{tier.name}")
         self.update(text if text is not None else (tier_name or "-").capitalize())
 
 

@@ -25,21 +25,7 @@ class TaxonomyPicker(ModalScreen[str | None]):
 
     AUTO_FOCUS = "#taxonomy-filter"
 
-    DEFAULT_CSS = """
-    TaxonomyPicker {
-        align: center middle;
-        & > #picker {
-            width: 96%;
-            max-width: 120;
-            height: 90%;
-            border: thick $primary;
-            background: $panel;
-            padding: 0 1;
-        }
-        & #picker-title { text-style: bold; }
-        & #picker-help { color: $text-muted; margin-bottom: 1; }
-    }
-    """
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, taxonomy: Taxonomy, current: str | None = None) -> None:
         super().__init__()
@@ -86,21 +72,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n", "answer(False)", "No", show=False),
     ]
 
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        & > #confirm {
-            width: 64;
-            max-width: 95%;
-            height: auto;
-            border: thick $warning;
-            background: $panel;
-            padding: 1 2;
-        }
-        & #confirm-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-        & #confirm-buttons Button { margin-left: 2; }
-    }
-    """
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()

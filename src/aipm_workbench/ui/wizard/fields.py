@@ -66,6 +66,12 @@ class Field(Vertical):
         &:focus-within .field-label { color: $text; text-style: bold; }
         & TextArea { height: 4; }
         & Input, & Select { width: 1fr; }
+        /* A cell of a table of fields (exposure ranges): its problem is listed below. */
+        &.-cell { width: 14; margin: 0 1 0 0; }
+        &.-cell .field-problem { display: none; }
+        &.-cell.-problem Input { color: $text-error; }
+        /* A field in a tight group (residual ratings). */
+        &.-compact { margin-bottom: 0; }
     }
     """
 

@@ -23,6 +23,7 @@ from ...domain import (
     Assessment,
     Evaluation,
     InvalidInput,
+    Stage,
     Step,
     builtin_taxonomy,
     dump_json,
@@ -336,7 +337,7 @@ def new_data() -> dict:
     return {
         "format": FORMAT_VERSION,
         "taxonomy": builtin_taxonomy().ref,
-        "feature": {"stage": "concept"},
+        "feature": {"stage": Stage.concept.value},
         "harms": [],
         "fallbacks": [],
         "metrics": [],
