@@ -119,7 +119,7 @@ async def test_create_an_assessment_by_keyboard_from_scratch(tmp_path):
         await type_text(pilot, "Drop it")
         await pilot.press("tab", "tab", "tab")  # message, owner (a block has no threshold)
         await type_text(pilot, "2026-11-20")
-        await pilot.press("tab")  # no load-check fields for a block
+        await pilot.press("tab", "tab")  # no load-check fields for a block; Add another
         await pilot.press("tab", "2", "tab", "3", "tab", "2")  # residual S (same), L, R, D
         await settle(pilot)
         fallback = w.data["fallbacks"][0]

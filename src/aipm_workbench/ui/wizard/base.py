@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -15,7 +16,7 @@ from ...domain import Step, Tier, builtin_taxonomy
 from .fields import Field
 from .live import Live
 from .protocol import Command, Wizard
-from .state import Snapshot
+from .state import STEP_ORDER, Snapshot
 
 
 class TierBadge(Live):
@@ -41,6 +42,13 @@ class PressButton(Button):
     """A button that Space presses too, as it ticks a box elsewhere in the form."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "press", show=False)]
+
+
+class NextHarmButton(PressButton):
+    """At the end of a per-harm form: on to the next harm, or to the next step."""
+
+    def show_position(self, index: int, count: int) -> None:
+        self.label = f"Next harm ({index + 2} of {count}) →" if index + 1 < count else "Next step →"
 
 
 class StepPane(Vertical):
@@ -121,6 +129,36 @@ class StepPane(Vertical):
 
     def shown(self) -> None:
         """The step became the current one."""
+
+    def first_to_do(self) -> int:
+        """The harm a per-harm step opens at when it is reached (default: the first)."""
+        return 0
+
+    def open_at_first_to_do(self) -> None:
+        harms = self.data["harms"]
+        index = self.first_to_do()
+        if harms and index != self.wizard.current_harm:
+            self.wizard.current_harm = index
+            self.load()
+
+    def show_next_harm(self) -> None:
+        """Label the next-harm button with where it goes."""
+        for button in self.query(NextHarmButton):
+            button.show_position(self.wizard.current_harm, len(self.data["harms"]))
+
+    @on(Button.Pressed, "NextHarmButton")
+    def _next_harm(self, event: Button.Pressed) -> None:
+        event.stop()
+        index = self.wizard.current_harm + 1
+        if index >= len(self.data["harms"]):
+            self.wizard.go_to(STEP_ORDER[STEP_ORDER.index(self.step) + 1])
+            return
+        self.wizard.current_harm = index
+        self.load()
+        target = self.first_focus()
+        if target is not None:
+            target.focus(scroll_visible=False)
+            self.query_one(".step-body").scroll_home(animate=False)
 
     def commands(self) -> list[Command]:
         """The step's actions for the command palette (run once the step is shown)."""

@@ -14,7 +14,7 @@ from textual.widgets import Button, Label, Select, Static
 from ...domain import Exposure, Step, exposure_bounds
 from ...domain.evaluation import EXPOSURE_SPREAD_LIMIT
 from ...domain.formatting import people, people_range, share
-from .base import ItemSelect, StepPane, harm_label
+from .base import ItemSelect, NextHarmButton, StepPane, harm_label
 from .fields import Field, Scope, text_input
 from .live import Live
 from .protocol import Command
@@ -71,7 +71,9 @@ class ExposureStep(StepPane):
                     yield Label(hint, classes="exposure-hint")
             yield Live(id="exposure-problems", classes="problems", markup=False)
             yield Live(id="exposure-result", classes="live")
-            yield Button("Clear the estimate", id="exposure-clear", compact=True)
+            with Horizontal(classes="exposure-actions"):
+                yield NextHarmButton("Next harm", id="exposure-next", compact=True)
+                yield Button("Clear the estimate", id="exposure-clear", compact=True)
 
     @property
     def harms(self) -> list[dict]:
@@ -88,7 +90,11 @@ class ExposureStep(StepPane):
         if harms:
             self.query_one("#exposure-form", Scope).base = f"harms[{current}]"
             super().load()
+            self.show_next_harm()
         self.refresh_live(self.wizard.snapshot)
+
+    def shown(self) -> None:
+        self.open_at_first_to_do()
 
     def after_change(self, path: str, old: object) -> None:
         """No value left in the ranges: no estimate at all."""

@@ -12,7 +12,7 @@ from textual.widgets import Button, Select, Static
 from ...domain import RATINGS, SCALES, FallbackKind, Step
 from ...domain.formatting import tier_label
 from ..widgets.rating import RatingScale
-from .base import ItemSelect, StepPane, TierBadge
+from .base import ItemSelect, PressButton, StepPane, TierBadge
 from .coverage import CoverageItem, CoverageList
 from .dialogs import ConfirmScreen
 from .fields import Field, Scope, choice, text_input
@@ -165,7 +165,7 @@ class FallbacksStep(StepPane):
     def compose_header(self) -> ComposeResult:
         with Horizontal(classes="item-bar"):
             yield ItemSelect([], prompt="No fallbacks yet", compact=True, id="fallbacks-select")
-            yield Button("Add fallback", id="add-fallback", compact=True, variant="primary")
+            yield PressButton("Add fallback", id="add-fallback", compact=True, variant="primary")
             yield Button("Remove", id="remove-fallback", compact=True)
 
     def compose_body(self) -> ComposeResult:
@@ -252,6 +252,8 @@ class FallbacksStep(StepPane):
                 kind="number",
             ),
             Live(id="fallback-load", classes="live", markup=False),
+            # Where Tab goes after the last field: the next fallback is one key away.
+            PressButton("Add another fallback", id="add-another-fallback", compact=True),
             id="fallback-form",
         )
         yield Live("Residual risk after the fallbacks", classes="section-title")
@@ -406,7 +408,7 @@ class FallbacksStep(StepPane):
             self.wizard.current_fallback = event.value
             self.load()
 
-    @on(Button.Pressed, "#add-fallback")
+    @on(Button.Pressed, "#add-fallback, #add-another-fallback")
     def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.add_fallback()

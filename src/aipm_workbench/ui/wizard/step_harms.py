@@ -129,6 +129,8 @@ class HarmsStep(StepPane):
                 "Who is affected",
                 text_input("e.g. clients on legal calls", id="harm-affected"),
             ),
+            # Where Tab goes after the last field: the next harm is one key away.
+            PressButton("Add another harm", id="add-another-harm", compact=True),
             Live(id="harm-guidance", classes="guidance"),
             id="harm-form",
         )
@@ -203,7 +205,7 @@ class HarmsStep(StepPane):
             self.wizard.current_harm = event.value
             self.load()
 
-    @on(Button.Pressed, "#add-harm, #first-harm")
+    @on(Button.Pressed, "#add-harm, #first-harm, #add-another-harm")
     def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.add_harm()
