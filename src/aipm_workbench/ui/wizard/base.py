@@ -224,4 +224,6 @@ class ItemSelect(Select[int]):
             self.set_options([(label, i) for i, label in enumerate(labels)])
             if current is not None and 0 <= current < len(labels):
                 self.value = current
+            # The same value as before does not redraw its (renamed) label: do it.
+            self.mutate_reactive(Select.value)
         self.disabled = not labels
