@@ -291,3 +291,34 @@ def test_draft_book_never_lets_a_late_write_replace_a_newer_one():
     assert book.write(second)
     assert not book.write(first)  # arrived late: skipped
     assert book.store.drafts["a"][0]["feature"]["owner"] == "Dana"
+
+
+@pilot_test
+async def test_keys_typed_while_new_fields_mount_are_replayed_into_them():
+    """Adding a metric mounts a new box of fields, which takes a moment; what is typed
+    meanwhile (text and Tab) is held and then typed into the new fields."""
+    from textual.app import App
+    from textual.widgets import Button, Input
+
+    from aipm_workbench.ui.wizard.typeahead import Typeahead
+
+    class Form(App):
+        def compose(self):
+            yield Button("Add")
+            yield Input(id="name")
+            yield Input(id="kind")
+
+    app = Form()
+    async with app.run_test() as pilot:
+        held = Typeahead()
+        assert not held.hold("x")  # nothing awaited: keys go where they go
+        held.start()
+        for key in [*"Grades", "tab", *"product"]:
+            assert held.hold(key)
+        app.query_one("#name", Input).focus()
+        await pilot.pause()
+        held.replay(app)
+        await pilot.pause()
+        assert app.query_one("#name", Input).value == "Grades"
+        assert app.query_one("#kind", Input).value == "product"
+        assert not held.active

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -69,6 +69,7 @@ from ..wizard.step_harms import HarmsStep
 from ..wizard.step_learning import LearningStep
 from ..wizard.step_ratings import RatingsStep
 from ..wizard.step_review import ReviewStep
+from ..wizard.typeahead import Typeahead
 from ..workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         ),
         # Checked before the key reaches the focused field, so that what is typed
         # right after Tab lands in the next field (typeahead, pasted keystrokes).
-        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("tab", "focus_next_field", show=False, priority=True),
         Binding("shift+tab", "app.focus_previous", show=False, priority=True),
     ]
 
@@ -138,6 +139,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.revealed: set[Step] = set()
         self.book = DraftBook(self.data, now=dt.datetime.now(), draft_key=draft_key)
         self.writer = DraftWriter(self.book, self._current)
+        self.typeahead = Typeahead()
         self.saver = RevisionSaver(self.book)
         self._cleared_ids: dict[str, Any] = {}  # harm id paths emptied while typing
         self.snapshot: Snapshot = check(self.data, self.today)
@@ -251,6 +253,8 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.current_harm = max(0, min(self.current_harm, len(self.data["harms"]) - 1))
         self.current_fallback = max(0, min(self.current_fallback, len(self.data["fallbacks"]) - 1))
         self._cleared_ids.clear()
+        if then is not None:
+            self.typeahead.start()  # new fields are mounted before ``then`` focuses one
         self._recheck()
         pane = self.pane()
         self._load(pane)
@@ -263,6 +267,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self._refresh()
         if then is not None:
             then()
+            self.call_after_refresh(self.typeahead.replay, self.app)
 
     # ----------------------------------------------------------- display
 
@@ -316,6 +321,14 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
     def _step_chosen(self, event: StepList.StepChosen) -> None:
         event.stop()
         self.go_to(event.step)
+
+    def action_focus_next_field(self) -> None:
+        if not self.typeahead.hold("tab"):
+            self.focus_next()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character and self.typeahead.hold(event.character):
+            event.stop()
 
     def action_next_step(self) -> None:
         i = STEP_ORDER.index(self.current_step)

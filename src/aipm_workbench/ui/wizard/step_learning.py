@@ -147,13 +147,16 @@ class LearningStep(StepPane):
         container = self.query_one(f"#{key}-list", Vertical)
         items = self.data[key]
         boxes = list(container.query(ItemBox))
-        if len(boxes) != len(items):
-            title, _, make = SECTIONS[key]
+        if len(boxes) == len(items):
+            return
+        title, _, make = SECTIONS[key]
+        if len(boxes) < len(items):  # added: mount only the new boxes
+            new = range(len(boxes), len(items))
+        else:  # removed: every box after it names another index
             self.track(container.remove_children())
-            self.track(
-                container.mount_all([ItemBox(key, i, title, make()) for i in range(len(items))])
-            )
-            self.call_after_refresh(self._load_list, key)
+            new = range(len(items))
+        self.track(container.mount_all([ItemBox(key, i, title, make()) for i in new]))
+        self.call_after_refresh(self._load_list, key)
 
     def _load_list(self, key: str) -> None:
         for field in self.query_one(f"#{key}-list").query(Field):

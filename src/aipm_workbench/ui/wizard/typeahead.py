@@ -1,0 +1,53 @@
+"""Keys typed while the fields they are meant for are still being mounted.
+
+Adding a metric, hypothesis or premortem item mounts a new box of fields, which
+takes a noticeable moment on a large assessment; a person who presses Enter
+on "Add metric" and types the name at once must not lose what they typed.
+The wizard holds those keys and replays them once the new field has focus.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, TextArea
+
+
+class Typeahead:
+    def __init__(self) -> None:
+        self.keys: list[str] | None = None  # None: nothing is awaited
+
+    @property
+    def active(self) -> bool:
+        return self.keys is not None
+
+    def start(self) -> None:
+        """A new item's fields are being mounted: hold what is typed meanwhile."""
+        self.keys = []
+
+    def hold(self, key: str) -> bool:
+        """Keep a key (a character, or ``tab``) for later; False when none is awaited."""
+        if self.keys is None:
+            return False
+        self.keys.append(key)
+        return True
+
+    def replay(self, app: Any) -> None:
+        """Type the held keys into what has focus now (Tab moves on, as it would have)."""
+        keys, self.keys = self.keys or [], None
+        text = ""
+        for key in [*keys, ""]:
+            if key in ("tab", "") and text:
+                _insert(app.focused, text)
+                text = ""
+            if key == "tab":
+                app.screen.focus_next()
+            elif key:
+                text += key
+
+
+def _insert(widget: Any, text: str) -> None:
+    if isinstance(widget, Input):
+        widget.insert_text_at_cursor(text)
+    elif isinstance(widget, TextArea):
+        widget.insert(text)
