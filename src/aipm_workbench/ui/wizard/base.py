@@ -90,6 +90,7 @@ class StepPane(Vertical):
         yield from self.compose_header()
         with VerticalScroll(classes="step-body", can_focus=False):
             yield from self.compose_body()
+            yield Static(classes="step-end")
 
     def compose_header(self) -> ComposeResult:
         yield from ()

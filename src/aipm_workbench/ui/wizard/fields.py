@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, TextArea
@@ -190,6 +190,15 @@ class Field(Vertical):
 
     def focus_control(self) -> None:
         self.control.focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A choice opens its menu below itself: keep it mid-screen, so that the
+        # menu has room above the status line and the footer.
+        if isinstance(self.control, Select) and event.widget is self.control:
+            for node in self.ancestors:
+                if isinstance(node, ScrollableContainer):
+                    node.scroll_to_center(self.control, animate=False)
+                    break
 
     # --------------------------------------------------------- changes
 
