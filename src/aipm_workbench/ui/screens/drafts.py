@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Footer, Label
 from ...domain.formatting import plural, safe_text
 from ..workers import ReportsWorkerErrors
 
-NAME_WIDTH = 40  # a longer name is cut with "…"; the step and time always show
+NAME_WIDTH = 30  # a longer name is cut with "…"; the step and time always show
 
 
 def _when(draft: Any) -> str:
@@ -23,10 +23,10 @@ def _when(draft: Any) -> str:
 
 
 def _name(draft: Any) -> str:
-    """The feature's name (cut when long), else its id."""
+    """The feature's name (cut when long)."""
     feature = draft.data.get("feature") if isinstance(draft.data, dict) else None
     name = feature.get("name") if isinstance(feature, dict) else None
-    text = safe_text(str(name or draft.feature_id))
+    text = safe_text(str(name or "(no name yet)"))
     return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1] + "…"
 
 

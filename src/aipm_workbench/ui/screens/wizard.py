@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -43,7 +43,7 @@ from ..wizard.derived import (
 )
 from ..wizard.dialogs import ConfirmScreen, draft_question
 from ..wizard.drafting import DraftWriter
-from ..wizard.fields import FieldChanged
+from ..wizard.fields import Field
 from ..wizard.footer import StepFooter
 from ..wizard.live import Live
 from ..wizard.panes import StepPanes
@@ -69,7 +69,7 @@ from ..wizard.step_harms import HarmsStep
 from ..wizard.step_learning import LearningStep
 from ..wizard.step_ratings import RatingsStep
 from ..wizard.step_review import ReviewStep
-from ..wizard.typeahead import Typeahead
+from ..wizard.typeahead import HoldsTypeahead, Typeahead
 from ..workers import ReportsWorkerErrors
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 PANES = (FeatureStep, HarmsStep, RatingsStep, ExposureStep, FallbacksStep, LearningStep, ReviewStep)
 
 
-class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
+class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | None"]):
     """Walk through an assessment step by step and save a decision.
 
     Dismisses with the saved revision's info, or None when left.
@@ -163,11 +163,8 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         """A stored draft (``storage.Draft``), where it was left; it goes on under its key."""
         return cls(draft.data, today=today, draft_key=draft.feature_id, step=step or draft.step)
 
-    # ------------------------------------------------------------ basics
-
     @property
-    def draft_key(self) -> str | None:
-        """Where the draft of this assessment is stored (None: not drafted yet)."""
+    def draft_key(self) -> str | None:  # where the draft is stored (None: not yet)
         return self.book.draft_key
 
     def _current(self) -> tuple[dict, str, bool]:
@@ -205,8 +202,8 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
 
     # -------------------------------------------------------- the values
 
-    @on(FieldChanged)
-    def _field_changed(self, event: FieldChanged) -> None:
+    @on(Field.Changed)
+    def _field_changed(self, event: Field.Changed) -> None:
         event.stop()
         path, value = event.path, event.value
         old = self.get(path)
@@ -254,7 +251,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self.current_fallback = max(0, min(self.current_fallback, len(self.data["fallbacks"]) - 1))
         self._cleared_ids.clear()
         if then is not None:
-            self.typeahead.start()  # new fields are mounted before ``then`` focuses one
+            self.await_fields()  # new fields are mounted before ``then`` focuses one
         self._recheck()
         pane = self.pane()
         self._load(pane)
@@ -267,7 +264,7 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         self._refresh()
         if then is not None:
             then()
-            self.call_after_refresh(self.typeahead.replay, self.app)
+            self.fields_ready()
 
     # ----------------------------------------------------------- display
 
@@ -321,14 +318,6 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
     def _step_chosen(self, event: StepList.StepChosen) -> None:
         event.stop()
         self.go_to(event.step)
-
-    def action_focus_next_field(self) -> None:
-        if not self.typeahead.hold("tab"):
-            self.focus_next()
-
-    def on_key(self, event: events.Key) -> None:
-        if event.is_printable and event.character and self.typeahead.hold(event.character):
-            event.stop()
 
     def action_next_step(self) -> None:
         i = STEP_ORDER.index(self.current_step)
@@ -415,8 +404,6 @@ class WizardScreen(ReportsWorkerErrors, Screen["RevisionInfo | None"]):
         if self.book.dirty(self.data) or (self.book.draft_key and not self.book.finished):
             self.app.notify(leave_notice(self.editing), title="Left the assessment")
         self.dismiss(None)
-
-    # ------------------------------------------------------------ context
 
     @work(thread=True, exit_on_error=False, group="wizard-load")
     def _load_context(self) -> None:

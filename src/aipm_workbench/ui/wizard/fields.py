@@ -3,12 +3,13 @@
 A :class:`Scope` gives the base path of the fields inside it (``feature``,
 ``harms[2]``, ``metrics[0]``...). A :class:`Field` wraps one control, turns what
 the user entered into data (numbers, dates, lists) and posts
-:class:`FieldChanged` with the full FORMAT.md path; it shows the validation
+:class:`Field.Changed` with the full FORMAT.md path; it shows the validation
 problem of that path under the control.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from textual import events, on
@@ -39,18 +40,19 @@ class Scope(Vertical):
         self.base = base
 
 
-class FieldChanged(Message):
-    """A user changed a field; ``value`` is the data to store (None removes the key)."""
-
-    def __init__(self, field: Field, path: str, value: Any) -> None:
-        super().__init__()
-        self.field = field
-        self.path = path
-        self.value = value
-
-
 class Field(Vertical):
-    """A label, a control and the problem of the value at this field's path."""
+    """A label, a control and the problem of the value at this field's path.
+
+    Every style of a field is here (``DEFAULT_CSS``), its variants included.
+    """
+
+    @dataclass
+    class Changed(Message):
+        """A user changed a field; ``value`` is the data to store (None removes the key)."""
+
+        field: Field
+        path: str
+        value: Any
 
     DEFAULT_CSS = """
     Field {
@@ -208,7 +210,7 @@ class Field(Vertical):
         if not self._loaded or value == self._shown:
             return
         self._shown = value
-        self.post_message(FieldChanged(self, self.path, value))
+        self.post_message(self.Changed(self, self.path, value))
 
     @on(Input.Changed)
     def _input(self, event: Input.Changed) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.widgets import Input, TextArea
 
 
@@ -51,3 +52,26 @@ def _insert(widget: Any, text: str) -> None:
         widget.insert_text_at_cursor(text)
     elif isinstance(widget, TextArea):
         widget.insert(text)
+
+
+class HoldsTypeahead:
+    """Mixin for a screen that mounts fields while the user may be typing: bind Tab
+    to ``focus_next_field``; call :meth:`await_fields` before mounting and
+    :meth:`fields_ready` once the new field has focus."""
+
+    typeahead: Typeahead
+    app: Any
+
+    def await_fields(self) -> None:
+        self.typeahead.start()
+
+    def fields_ready(self) -> None:
+        self.call_after_refresh(self.typeahead.replay, self.app)  # type: ignore[attr-defined]
+
+    def action_focus_next_field(self) -> None:
+        if not self.typeahead.hold("tab"):
+            self.focus_next()  # type: ignore[attr-defined]
+
+    def on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character and self.typeahead.hold(event.character):
+            event.stop()
