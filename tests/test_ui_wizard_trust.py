@@ -249,6 +249,16 @@ async def test_flush_draft_writes_the_unsaved_state_at_once(tmp_path):
         w.flush_draft()  # nothing new: no second write
         assert Store(db).drafts()[0].updated_at == drafts[0].updated_at
 
+        class Gone:  # the database went away with the terminal
+            def save_draft(self, *args):
+                raise OSError("disk gone")
+
+        store, w.book.store = w.book.store, Gone()
+        await pilot.press(*" 2")
+        w.flush_draft()  # never raises: the app is on its way out
+        assert w.book.status.startswith("not saved")
+        w.book.store = store
+
 
 # ------------------------------------------------------------ without Textual
 

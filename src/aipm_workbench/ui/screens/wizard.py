@@ -389,7 +389,8 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         self.notify(message, title=title, severity="error", timeout=8)
 
     def flush_draft(self) -> None:
-        """Write the unsaved state as a draft now, blocking (the app is about to exit)."""
+        """Write the unsaved state as a draft now, blocking (the app is about to exit);
+        never raises."""
         self.writer.write_now()
 
     async def on_unmount(self) -> None:

@@ -64,10 +64,17 @@ class DraftWriter(ReportsWorkerErrors, Widget):
         if write is not None:
             self._store(write)
 
-    def write_now(self) -> None:
-        """Write now, blocking (safe from the main thread when the app must exit)."""
+    def write_now(self) -> bool:
+        """Write now, blocking (safe from the main thread when the app must exit);
+        False when nothing could be written (the last written draft stays)."""
         self._stop()
-        self.book.flush(*self.current())
+        if self.book.store is None:
+            return False  # never mounted: nothing was typed
+        try:
+            return self.book.flush(*self.current())
+        except Exception:  # noqa: BLE001 - the app is going away: never a traceback
+            self.book.write_failed("the draft could not be written")
+            return False
 
     async def write_on_close(self) -> None:
         """Write what the draft does not hold yet before the screen goes."""
