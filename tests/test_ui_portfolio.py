@@ -218,7 +218,7 @@ async def test_drafts_are_offered_on_start_and_can_be_discarded(db):
 
         assert isinstance(app.screen, DraftsScreen)
         text = screen_text(app)
-        assert "half-done" in text and "Half done" in text and "harms" in text
+        assert "Half done" in text and "2 of 7 · Harms" in text  # name, step, last saved
         await pilot.press("d")
         await settle(pilot)
         assert store.drafts() == []

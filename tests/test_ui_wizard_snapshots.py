@@ -42,7 +42,7 @@ def test_wizard_step(step, snap_compare, tmp_path):
     app = make_app(tmp_path / "workbench.duckdb", today=TODAY)
 
     async def run_before(pilot):
-        await open_wizard(pilot, WizardScreen(assessment, step=step))
+        await open_wizard(pilot, WizardScreen.edit(assessment, TODAY, step=step))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -51,10 +51,26 @@ def test_taxonomy_browser(snap_compare, tmp_path):
     app = make_app(tmp_path / "workbench.duckdb", today=TODAY)
 
     async def run_before(pilot):
-        await open_wizard(pilot, WizardScreen(step="harms"))
+        await open_wizard(pilot, WizardScreen.new(TODAY, step="harms"))
         await pilot.press("enter")  # Add harm
         await settle(pilot)
-        await pilot.press("down", "down", "right", "down")  # Rights, its first type
+        await pilot.press(
+            "down", "down", "down", "right", "down"
+        )  # to the list, Rights, its first type
         await still(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_fallbacks_step_at_80x24(snap_compare, tmp_path):
+    """The smallest supported terminal: the title keeps its step counter, the status
+    is one line, and coverage reads as [x] / [ ] with each harm's tier."""
+    assessment = read_assessment(SAMPLES / "call-summaries.toml")
+    app = make_app(tmp_path / "workbench.duckdb", today=TODAY)
+
+    async def run_before(pilot):
+        await open_wizard(pilot, WizardScreen.edit(assessment, TODAY, step="fallbacks"))
+        await pilot.press("tab", "tab")  # kind, id, then "Covers harms"
+        await still(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

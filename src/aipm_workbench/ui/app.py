@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from .commands import ListedCommands
 from .hangup import HangupWatch, driver_class, input_fd
-from .messages import AssessmentSaved, DatabaseFailed, PortfolioChanged
+from .messages import AssessmentSaved, PortfolioChanged
 from .screens.portfolio import PortfolioScreen
 from .screens.problem import ProblemScreen
 
@@ -150,9 +150,6 @@ class WorkbenchApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error)
-
-    def on_database_failed(self, message: DatabaseFailed) -> None:
-        self.show_problem(message.title, message.message)
 
     def on_assessment_saved(self, message: AssessmentSaved) -> None:
         self.portfolio.reload(select=message.feature_id)

@@ -25,11 +25,3 @@ class DraftSaved(Message):
 @dataclass
 class PortfolioChanged(Message):
     """Something changed the database: the portfolio should reload."""
-
-
-@dataclass
-class DatabaseFailed(Message):
-    """A store call failed; ``message`` says what to do."""
-
-    title: str
-    message: str

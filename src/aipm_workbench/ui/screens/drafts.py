@@ -11,21 +11,36 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Footer, Label
 
-from ..messages import DatabaseFailed
-from .problem import describe_error
+from ...domain.formatting import plural, safe_text
+from ..workers import ReportsWorkerErrors
+
+NAME_WIDTH = 30  # a longer name is cut with "…"; the step and time always show
 
 
 def _when(draft: Any) -> str:
+    """When the draft was last saved, in local time."""
     return draft.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _name(draft: Any) -> str:
+    """The feature's name (cut when long)."""
     feature = draft.data.get("feature") if isinstance(draft.data, dict) else None
     name = feature.get("name") if isinstance(feature, dict) else None
-    return str(name or "(no name yet)")
+    text = safe_text(str(name or "(no name yet)"))
+    return text if len(text) <= NAME_WIDTH else text[: NAME_WIDTH - 1] + "…"
 
 
-class DraftsScreen(ModalScreen[tuple[str, Any] | None]):
+def _step(draft: Any) -> str:
+    """``3 of 7 · Ratings``: where the draft was left."""
+    from ..wizard.state import STEPS  # the wizard's modules load only when needed
+
+    for n, (step, title) in enumerate(STEPS, start=1):
+        if step.value == draft.step:
+            return f"{n} of {len(STEPS)} · {title}"
+    return str(draft.step)
+
+
+class DraftsScreen(ReportsWorkerErrors, ModalScreen[tuple[str, Any] | None]):
     """Lists the drafts; dismisses with ("resume", draft) or None (later)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -34,24 +49,7 @@ class DraftsScreen(ModalScreen[tuple[str, Any] | None]):
         Binding("escape", "later", "Later", id="drafts.later"),
     ]
 
-    DEFAULT_CSS = """
-    DraftsScreen {
-        align: center middle;
-        & > #drafts {
-            width: 84;
-            max-width: 95%;
-            height: auto;
-            max-height: 90%;
-            border: thick $primary;
-            background: $panel;
-            padding: 1 2;
-        }
-        & #drafts-title { text-style: bold; margin-bottom: 1; }
-        & DataTable { height: auto; max-height: 10; }
-        & #drafts-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-        & #drafts-buttons Button { margin-left: 2; }
-    }
-    """
+    CSS_PATH = "drafts.tcss"
 
     def __init__(self, drafts: list[Any]) -> None:
         super().__init__()
@@ -61,7 +59,7 @@ class DraftsScreen(ModalScreen[tuple[str, Any] | None]):
         with Vertical(id="drafts"):
             yield Label(self._title(), id="drafts-title")
             table: DataTable = DataTable(cursor_type="row", id="drafts-table")
-            table.add_columns("Feature", "Name", "Step", "Last change")
+            table.add_columns("Name", "Step", "Last saved")
             yield table
             with Horizontal(id="drafts-buttons"):
                 yield Button("Discard", id="discard", variant="error")
@@ -70,9 +68,8 @@ class DraftsScreen(ModalScreen[tuple[str, Any] | None]):
         yield Footer()
 
     def _title(self) -> str:
-        n = len(self.drafts)
         return (
-            f"{n} unsaved draft{'s' if n != 1 else ''} from an earlier session: "
+            f"{plural(len(self.drafts), 'unsaved draft')} from an earlier session: "
             "resume, discard, or keep for later."
         )
 
@@ -84,7 +81,7 @@ class DraftsScreen(ModalScreen[tuple[str, Any] | None]):
         table = self.query_one(DataTable)
         table.clear()
         for d in self.drafts:
-            table.add_row(d.feature_id, _name(d), d.step, _when(d), key=d.feature_id)
+            table.add_row(_name(d), _step(d), _when(d), key=d.feature_id)
         self.query_one("#drafts-title", Label).update(self._title())
 
     def _current(self) -> Any | None:
@@ -118,11 +115,7 @@ class DraftsScreen(ModalScreen[tuple[str, Any] | None]):
 
     @work(thread=True, exclusive=True, group="db", exit_on_error=False)
     def _discard(self, draft: Any) -> None:
-        try:
-            self.app.store.discard_draft(draft.feature_id)
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(DatabaseFailed(*describe_error(exc)))
-            return
+        self.app.store.discard_draft(draft.feature_id)
         self.app.call_from_thread(self._discarded, draft)
 
     def _discarded(self, draft: Any) -> None:

@@ -82,26 +82,16 @@ class Query:
         return f"{column}{arrow}" if self.sort or self.descending else "rank"
 
 
-def wizard_screen(app: Any, draft: Any | None = None, **kwargs: Any) -> Screen:
-    """A ``WizardScreen`` (resuming ``draft``, a stored draft, when given)."""
+def wizard_screen(app: Any, draft: Any | None = None, assessment: Any | None = None) -> Screen:
+    """The wizard: resuming ``draft`` (a stored draft), editing ``assessment``, or new."""
     from .wizard import WizardScreen
 
+    today = app.today()
     if draft is not None:
-        # the draft's own key, so that the wizard goes on writing the same draft
-        return WizardScreen(
-            assessment=parse_draft(draft), step=draft.step, draft=True, draft_key=draft.feature_id
-        )
-    return WizardScreen(**kwargs)
-
-
-def parse_draft(draft: Any) -> Any:
-    """A draft's data as an Assessment when it is complete enough, else the dict."""
-    from ...domain import InvalidInput, parse_assessment
-
-    try:
-        return parse_assessment(draft.data, f"draft of {draft.feature_id}")
-    except InvalidInput:
-        return draft.data
+        return WizardScreen.resume(draft, today)
+    if assessment is not None:
+        return WizardScreen.edit(assessment, today)
+    return WizardScreen.new(today)
 
 
 class PortfolioCommands(ListedCommands):

@@ -3,20 +3,20 @@ a scrolling body of fields, and hooks the wizard screen calls."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Select, Static
+from textual.widgets import Button, Select, Static
 
-from ...domain import Step, builtin_taxonomy
+from ...domain import Step, Tier, builtin_taxonomy
 from .fields import Field
 from .live import Live
-from .state import Snapshot
-
-if TYPE_CHECKING:
-    from ..screens.wizard import WizardScreen
+from .protocol import Command, Wizard
+from .state import STEP_ORDER, Snapshot
 
 
 class TierBadge(Live):
@@ -33,9 +33,22 @@ class TierBadge(Live):
     DEFAULT_CLASSES = ""
 
     def show(self, tier_name: str | None, text: str | None = None) -> None:
-        for name in ("critical", "high", "medium", "low"):
-            self.set_class(tier_name == name, f"-{name}")
+        for tier in Tier:
+            self.set_class(tier_name == tier.name, f"-{tier.name}")
         self.update(text if text is not None else (tier_name or "-").capitalize())
+
+
+class PressButton(Button):
+    """A button that Space presses too, as it ticks a box elsewhere in the form."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "press", show=False)]
+
+
+class NextHarmButton(PressButton):
+    """At the end of a per-harm form: on to the next harm, or to the next step."""
+
+    def show_position(self, index: int, count: int) -> None:
+        self.label = f"Next harm ({index + 2} of {count}) →" if index + 1 < count else "Next step →"
 
 
 class StepPane(Vertical):
@@ -46,7 +59,7 @@ class StepPane(Vertical):
     intro: ClassVar[str]
     per_harm: ClassVar[bool] = False  # shows one harm at a time (``current_harm``)
 
-    def __init__(self, wizard: WizardScreen) -> None:
+    def __init__(self, wizard: Wizard) -> None:
         super().__init__(id=f"step-{self.step.value}", classes="step-pane")
         self.wizard = wizard
 
@@ -77,6 +90,7 @@ class StepPane(Vertical):
         yield from self.compose_header()
         with VerticalScroll(classes="step-body", can_focus=False):
             yield from self.compose_body()
+            yield Static(classes="step-end")
 
     def compose_header(self) -> ComposeResult:
         yield from ()
@@ -93,14 +107,63 @@ class StepPane(Vertical):
         for field in self.query(Field):
             field.load(self.wizard.get(field.path))
 
+    def reload(self, *paths: str) -> None:
+        """Show the data's values again in the fields of these paths (derived values)."""
+        for field in self.query(Field):
+            if field.path in paths:
+                field.load(self.wizard.get(field.path))
+
     def after_change(self, path: str, old: object) -> None:
         """A field of this step changed (``old`` is its previous value)."""
 
     def refresh_live(self, snapshot: Snapshot) -> None:
         """Update what is computed from the data (tiers, bounds, checks)."""
 
+    def show_problems(self, snapshot: Snapshot, reveal_missing: bool) -> None:
+        """Each field's problems under it (missing values once the step was left)."""
+        for field in self.query(Field):
+            problems = [
+                p for p in snapshot.problems_at(field.path) if reveal_missing or not p.missing
+            ]
+            texts = [p.message if p.path == field.path else p.text for p in problems]
+            field.show_problem("; ".join(texts) if texts else None)
+
     def shown(self) -> None:
         """The step became the current one."""
+
+    def first_to_do(self) -> int:
+        """The harm a per-harm step opens at when it is reached (default: the first)."""
+        return 0
+
+    def open_at_first_to_do(self) -> None:
+        harms = self.data["harms"]
+        index = self.first_to_do()
+        if harms and index != self.wizard.current_harm:
+            self.wizard.current_harm = index
+            self.load()
+
+    def show_next_harm(self) -> None:
+        """Label the next-harm button with where it goes."""
+        for button in self.query(NextHarmButton):
+            button.show_position(self.wizard.current_harm, len(self.data["harms"]))
+
+    @on(Button.Pressed, "NextHarmButton")
+    def _next_harm(self, event: Button.Pressed) -> None:
+        event.stop()
+        index = self.wizard.current_harm + 1
+        if index >= len(self.data["harms"]):
+            self.wizard.go_to(STEP_ORDER[STEP_ORDER.index(self.step) + 1])
+            return
+        self.wizard.current_harm = index
+        self.load()
+        target = self.first_focus()
+        if target is not None:
+            target.focus(scroll_visible=False)
+            self.query_one(".step-body").scroll_home(animate=False)
+
+    def commands(self) -> list[Command]:
+        """The step's actions for the command palette (run once the step is shown)."""
+        return []
 
     def first_focus(self) -> Widget | None:
         """The first field shown, else the first thing that takes focus (a button)."""
@@ -157,7 +220,11 @@ class ItemSelect(Select[int]):
             return
         self.labels = list(labels)
         with self.prevent(Select.Changed):
+            # The prompt ("No harms yet") is an option only while there are none.
+            self._allow_blank = not labels
             self.set_options([(label, i) for i, label in enumerate(labels)])
             if current is not None and 0 <= current < len(labels):
                 self.value = current
+            # The same value as before does not redraw its (renamed) label: do it.
+            self.mutate_reactive(Select.value)
         self.disabled = not labels

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static, Tree
 
 from ...domain import Taxonomy
 from ..widgets.taxonomy_browser import TaxonomyBrowser
@@ -20,23 +20,12 @@ class TaxonomyPicker(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="taxonomy.cancel"),
+        Binding("down", "to_tree", show=False),
     ]
 
-    DEFAULT_CSS = """
-    TaxonomyPicker {
-        align: center middle;
-        & > #picker {
-            width: 96%;
-            max-width: 120;
-            height: 90%;
-            border: thick $primary;
-            background: $panel;
-            padding: 0 1;
-        }
-        & #picker-title { text-style: bold; }
-        & #picker-help { color: $text-muted; margin-bottom: 1; }
-    }
-    """
+    AUTO_FOCUS = "#taxonomy-filter"
+
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, taxonomy: Taxonomy, current: str | None = None) -> None:
         super().__init__()
@@ -49,11 +38,21 @@ class TaxonomyPicker(ModalScreen[str | None]):
                 f"Pick a harm type · {self.taxonomy.name} ({self.taxonomy.ref})", id="picker-title"
             )
             yield Static(
-                "Up/down move, right/left open and close a family, Enter picks a type, "
-                "Esc cancels; type in the filter to search.",
+                "Type to filter; Down or Enter goes to the types. Up/down move, right/left "
+                "open and close a family, Enter picks a type, Esc cancels.",
                 id="picker-help",
             )
             yield TaxonomyBrowser(self.taxonomy, self.current)
+
+    def on_mount(self) -> None:
+        # What is typed first is a search: the filter has focus (after the
+        # browser focused its tree on its own mount).
+        self.query_one("#taxonomy-filter", Input).focus()
+
+    def action_to_tree(self) -> None:
+        """Down in the filter moves to the list of types."""
+        if isinstance(self.focused, Input):
+            self.query_one(Tree).focus()
 
     @on(TaxonomyBrowser.Picked)
     def _picked(self, event: TaxonomyBrowser.Picked) -> None:
@@ -73,21 +72,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n", "answer(False)", "No", show=False),
     ]
 
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        & > #confirm {
-            width: 64;
-            max-width: 95%;
-            height: auto;
-            border: thick $warning;
-            background: $panel;
-            padding: 1 2;
-        }
-        & #confirm-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-        & #confirm-buttons Button { margin-left: 2; }
-    }
-    """
+    CSS_PATH = "dialogs.tcss"
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()
@@ -112,3 +97,25 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def draft_question(draft: Any, new: bool) -> tuple[str, str, str]:
+    """The question, yes and no of the offer to resume a stored draft
+    (``storage.Draft``): of the feature being edited, or (``new``) of a new one."""
+    when = draft.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    feature = draft.data.get("feature") if isinstance(draft.data, dict) else None
+    name = (feature or {}).get("name") or draft.feature_id
+    if new:
+        return (
+            f"You have an unsaved new assessment, {name!r} (last changed {when}). "
+            "Resume it? Otherwise a blank one starts, and that draft is kept.",
+            "Resume it",
+            "Start a blank one",
+        )
+    return (
+        f"An unsaved draft of {draft.feature_id} from {when} exists. Resume it? Otherwise you "
+        "start from the latest revision, and the draft is replaced as soon as you change "
+        "anything.",
+        "Resume the draft",
+        "Start from the revision",
+    )

@@ -3,22 +3,24 @@
 A :class:`Scope` gives the base path of the fields inside it (``feature``,
 ``harms[2]``, ``metrics[0]``...). A :class:`Field` wraps one control, turns what
 the user entered into data (numbers, dates, lists) and posts
-:class:`FieldChanged` with the full FORMAT.md path; it shows the validation
+:class:`Field.Changed` with the full FORMAT.md path; it shows the validation
 problem of that path under the control.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, TextArea
+from textual.widgets import Input, Label, Select, TextArea
 
 from ..widgets.rating import RatingScale
+from .coverage import CoverageList
 from .live import Live
 from .state import format_number, parse_list, parse_number
 
@@ -38,18 +40,19 @@ class Scope(Vertical):
         self.base = base
 
 
-class FieldChanged(Message):
-    """A user changed a field; ``value`` is the data to store (None removes the key)."""
-
-    def __init__(self, field: Field, path: str, value: Any) -> None:
-        super().__init__()
-        self.field = field
-        self.path = path
-        self.value = value
-
-
 class Field(Vertical):
-    """A label, a control and the problem of the value at this field's path."""
+    """A label, a control and the problem of the value at this field's path.
+
+    Every style of a field is here (``DEFAULT_CSS``), its variants included.
+    """
+
+    @dataclass
+    class Changed(Message):
+        """A user changed a field; ``value`` is the data to store (None removes the key)."""
+
+        field: Field
+        path: str
+        value: Any
 
     DEFAULT_CSS = """
     Field {
@@ -65,6 +68,12 @@ class Field(Vertical):
         &:focus-within .field-label { color: $text; text-style: bold; }
         & TextArea { height: 4; }
         & Input, & Select { width: 1fr; }
+        /* A cell of a table of fields (exposure ranges): its problem is listed below. */
+        &.-cell { width: 14; margin: 0 1 0 0; }
+        &.-cell .field-problem { display: none; }
+        &.-cell.-problem Input { color: $text-error; }
+        /* A field in a tight group (residual ratings). */
+        &.-compact { margin-bottom: 0; }
     }
     """
 
@@ -133,7 +142,7 @@ class Field(Vertical):
         c = self.control
         if isinstance(c, RatingScale):
             return c.value
-        if isinstance(c, SelectionList):
+        if isinstance(c, CoverageList):
             return list(c.selected)
         if isinstance(c, Select):
             return None if c.value is Select.NULL else c.value
@@ -147,18 +156,13 @@ class Field(Vertical):
             Input.Changed,
             TextArea.Changed,
             Select.Changed,
-            SelectionList.SelectedChanged,
             RatingScale.Changed,
+            CoverageList.Changed,
         ):
             if isinstance(c, RatingScale):
                 c.set_value(value if isinstance(value, int) else None)
-            elif isinstance(c, SelectionList):
-                wanted = set(value or [])
-                for option_value in [c.get_option_at_index(i).value for i in range(c.option_count)]:
-                    if option_value in wanted:
-                        c.select(option_value)
-                    else:
-                        c.deselect(option_value)
+            elif isinstance(c, CoverageList):
+                c.set_ticked(value if isinstance(value, list) else [])
             elif isinstance(c, Select):
                 legal = c._legal_values  # noqa: SLF001 - the values the Select offers
                 if value in legal:
@@ -189,6 +193,15 @@ class Field(Vertical):
     def focus_control(self) -> None:
         self.control.focus()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A choice opens its menu below itself: keep it mid-screen, so that the
+        # menu has room above the status line and the footer.
+        if isinstance(self.control, Select) and event.widget is self.control:
+            for node in self.ancestors:
+                if isinstance(node, ScrollableContainer):
+                    node.scroll_to_center(self.control, animate=False)
+                    break
+
     # --------------------------------------------------------- changes
 
     def _changed(self, event: Message) -> None:
@@ -197,7 +210,7 @@ class Field(Vertical):
         if not self._loaded or value == self._shown:
             return
         self._shown = value
-        self.post_message(FieldChanged(self, self.path, value))
+        self.post_message(self.Changed(self, self.path, value))
 
     @on(Input.Changed)
     def _input(self, event: Input.Changed) -> None:
@@ -211,8 +224,8 @@ class Field(Vertical):
     def _select(self, event: Select.Changed) -> None:
         self._changed(event)
 
-    @on(SelectionList.SelectedChanged)
-    def _selection(self, event: SelectionList.SelectedChanged) -> None:
+    @on(CoverageList.Changed)
+    def _coverage(self, event: CoverageList.Changed) -> None:
         self._changed(event)
 
     @on(RatingScale.Changed)

@@ -19,9 +19,11 @@ from typing import Any
 
 from ...domain import (
     FORMAT_VERSION,
+    RATINGS,
     Assessment,
     Evaluation,
     InvalidInput,
+    Stage,
     Step,
     builtin_taxonomy,
     dump_json,
@@ -52,7 +54,7 @@ STEPS: tuple[tuple[Step, str], ...] = (
 STEP_ORDER = [s for s, _ in STEPS]
 STEP_TITLES = dict(STEPS)
 
-RATING_KEYS = ("severity", "likelihood", "reversibility", "detectability")
+RATING_KEYS = RATINGS  # severity, likelihood, reversibility, detectability
 HARM_RATING_KEYS = (*RATING_KEYS, "rationale", "rater_confidence", "evidence")
 SOURCE = "draft"  # what validation problems are reported against
 
@@ -66,16 +68,110 @@ class StepState(StrEnum):
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem of the data, at its FORMAT.md path."""
+    """One validation problem of the data, at its FORMAT.md path.
+
+    ``where`` names the value the way the screen does (``Harm 3 'language-gap':
+    high-risk share, low bound``); ``path`` is kept to jump to the field.
+    """
 
     path: str
     message: str
     step: Step
     missing: bool  # a required value is not given yet (as opposed to a wrong value)
+    where: str = ""
 
     @property
     def text(self) -> str:
-        return f"{self.path}: {self.message}"
+        return f"{self.where or self.path}: {self.message}"
+
+
+# How the screens name the items and values that a FORMAT.md path points at.
+ITEM_NAMES = {
+    "harms": "Harm",
+    "fallbacks": "Fallback",
+    "metrics": "Metric",
+    "hypotheses": "Hypothesis",
+    "premortem": "Premortem item",
+}
+TABLE_NAMES = {"feature": "Feature", "decision": "Decision", "taxonomy": "Taxonomy"}
+VALUE_NAMES = {
+    "id": "id",
+    "population_unit": "population unit",
+    "high_risk_share": "high-risk share",
+    "exposed_share": "exposed share",
+    "harmed_share": "harmed share",
+    "rater_confidence": "confidence",
+    "user_message": "user message",
+    "confidence_threshold": "confidence threshold",
+    "tested_on": "tested on",
+    "requests_per_day": "requests per day",
+    "share_below_threshold": "share below threshold",
+    "reviewer_capacity_per_day": "reviewer capacity per day",
+    "falsified_if": "falsified if",
+    "check_by": "check by",
+    "early_signal": "early signal",
+    "decided_on": "decided on",
+    "decided_by": "decided by",
+    "review_by": "review by",
+    "covers": "covers harms",
+}
+BOUNDS = ("low bound", "high bound")
+
+
+def _item_name(collection: str, index: int, data: dict) -> str:
+    """``Harm 3 'language-gap'``: 1-based, with the item's id (or name) when it has one."""
+    item = get_path(data, f"{collection}[{index}]")
+    ident = None
+    if isinstance(item, dict):
+        for key in ("id", "name", "failure"):
+            value = item.get(key)
+            if isinstance(value, str) and value.strip():
+                ident = value.strip()
+                break
+    if ident and len(ident) > 30:
+        ident = ident[:29] + "…"
+    head = f"{ITEM_NAMES.get(collection, collection)} {index + 1}"
+    return f"{head} {ident!r}" if ident else head
+
+
+def describe_path(path: str, data: dict) -> str:
+    """A FORMAT.md path as the screen names it: ``harms[2].exposure.high_risk_share[0]``
+    -> ``Harm 3 'language-gap': high-risk share, low bound``."""
+    parts = split_path(path)
+    if not parts:
+        return path
+    head, rest = parts[0], parts[1:]
+    if isinstance(head, str) and head in ITEM_NAMES and rest and isinstance(rest[0], int):
+        owner, rest = _item_name(head, rest[0], data), rest[1:]
+    else:
+        owner = TABLE_NAMES.get(str(head), str(head))
+    words: list[str] = []
+    for i, part in enumerate(rest):
+        if isinstance(part, int):
+            previous = rest[i - 1] if i else None
+            if previous in ("high_risk_share", "exposed_share", "harmed_share") and part < 2:
+                words.append(BOUNDS[part])
+            else:
+                words.append(f"item {part + 1}")
+        elif part == "residual":
+            words.append("residual")
+        elif part != "exposure":
+            words.append(VALUE_NAMES.get(part, part.replace("_", " ")))
+    if words and words[0] == "residual" and len(words) > 1:
+        words = [f"residual {words[1]}", *words[2:]]
+    return f"{owner}: {', '.join(words)}" if words else owner
+
+
+def plain_message(message: str) -> str:
+    """A validation message as an instruction to the person at the keyboard."""
+    message = message.replace(", written without quotes", "")
+    if message == "required, but missing":
+        return "required"
+    if message.startswith("must be a number"):
+        return "enter a number" + message[len("must be a number") :]
+    if message.startswith("must be a whole number"):
+        return "enter a whole number" + message[len("must be a whole number") :]
+    return message.replace("in this file", "in this assessment")
 
 
 # ------------------------------------------------------------------ paths
@@ -221,6 +317,17 @@ def unique_slug(base: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
+def rated_tier(harm: dict) -> Any:
+    """The inherent tier (``domain.Tier``) of a harm's four ratings, or None while
+    any is missing or out of range."""
+    from ...domain import priority
+
+    ratings = [harm.get(k) for k in RATING_KEYS]
+    if all(isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 5 for r in ratings):
+        return priority(*ratings).tier
+    return None
+
+
 def from_assessment(assessment: Assessment) -> dict:
     """An assessment as the wizard's plain data (dates as ISO strings)."""
     return json.loads(dump_json(assessment))
@@ -230,7 +337,7 @@ def new_data() -> dict:
     return {
         "format": FORMAT_VERSION,
         "taxonomy": builtin_taxonomy().ref,
-        "feature": {"stage": "concept"},
+        "feature": {"stage": Stage.concept.value},
         "harms": [],
         "fallbacks": [],
         "metrics": [],
@@ -295,10 +402,10 @@ class Snapshot:
         return [p for p in self.problems if p.step == step]
 
 
-def _problem(text: str) -> Problem:
+def _problem(text: str, data: dict) -> Problem:
     path, _, message = text.partition(": ")
-    message = message.replace(", written without quotes", "")
-    return Problem(path, message, step_of(path), message == "required, but missing")
+    missing = message == "required, but missing"
+    return Problem(path, plain_message(message), step_of(path), missing, describe_path(path, data))
 
 
 def check(data: dict, today: dt.date, extra_problems: list[str] | tuple[str, ...] = ()) -> Snapshot:
@@ -314,10 +421,10 @@ def check(data: dict, today: dt.date, extra_problems: list[str] | tuple[str, ...
         ev = evaluate(assessment, today)
         if not problems:
             return Snapshot(data, today, [], assessment, ev, False)
-        return Snapshot(data, today, [_problem(p) for p in problems], None, ev, False)
+        return Snapshot(data, today, [_problem(p, data) for p in problems], None, ev, False)
     salvaged, left_out = salvage(cleaned)
     ev = evaluate(salvaged, today) if salvaged is not None else None
-    return Snapshot(data, today, [_problem(p) for p in problems], None, ev, True, left_out)
+    return Snapshot(data, today, [_problem(p, data) for p in problems], None, ev, True, left_out)
 
 
 def _valid(model: type, value: Any) -> bool:

@@ -14,9 +14,10 @@ from textual.widgets import Button, Label, Select, Static
 from ...domain import Exposure, Step, exposure_bounds
 from ...domain.evaluation import EXPOSURE_SPREAD_LIMIT
 from ...domain.formatting import people, people_range, share
-from .base import ItemSelect, StepPane, harm_label
+from .base import ItemSelect, NextHarmButton, StepPane, harm_label
 from .fields import Field, Scope, text_input
 from .live import Live
+from .protocol import Command
 from .state import get_path, set_path
 
 FACTORS = (
@@ -70,7 +71,9 @@ class ExposureStep(StepPane):
                     yield Label(hint, classes="exposure-hint")
             yield Live(id="exposure-problems", classes="problems", markup=False)
             yield Live(id="exposure-result", classes="live")
-            yield Button("Clear the estimate", id="exposure-clear", compact=True)
+            with Horizontal(classes="exposure-actions"):
+                yield NextHarmButton("Next harm", id="exposure-next", compact=True)
+                yield Button("Clear the estimate", id="exposure-clear", compact=True)
 
     @property
     def harms(self) -> list[dict]:
@@ -87,7 +90,11 @@ class ExposureStep(StepPane):
         if harms:
             self.query_one("#exposure-form", Scope).base = f"harms[{current}]"
             super().load()
+            self.show_next_harm()
         self.refresh_live(self.wizard.snapshot)
+
+    def shown(self) -> None:
+        self.open_at_first_to_do()
 
     def after_change(self, path: str, old: object) -> None:
         """No value left in the ranges: no estimate at all."""
@@ -141,7 +148,7 @@ class ExposureStep(StepPane):
                 if population is None:
                     out.append("needs the population (step 1)\n")
                 else:
-                    out.append(f"{people_range(bounds.harmed_low, bounds.harmed_high)} {unit}\n")
+                    out.append(f"{people_range(bounds.harmed_low, bounds.harmed_high)} people\n")
                 spread = bounds.factor_spread  # never divides by an underflowed zero
                 out.append("Spread         ", "bold")
                 if bounds.needs_evidence:
@@ -168,6 +175,15 @@ class ExposureStep(StepPane):
     def _clear(self, event: Button.Pressed) -> None:
         event.stop()
         self.clear_estimate()
+
+    def commands(self) -> list[Command]:
+        return [
+            (
+                "Clear the exposure estimate",
+                "Remove the current harm's estimate",
+                self.clear_estimate,
+            )
+        ]
 
     def clear_estimate(self) -> None:
         if not self.harms:

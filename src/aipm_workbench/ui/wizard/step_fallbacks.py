@@ -7,15 +7,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Select, SelectionList, Static
+from textual.widgets import Button, Select, Static
 
 from ...domain import RATINGS, SCALES, FallbackKind, Step
+from ...domain.formatting import tier_label
 from ..widgets.rating import RatingScale
-from .base import ItemSelect, StepPane, TierBadge
+from .base import ItemSelect, PressButton, StepPane, TierBadge
+from .coverage import CoverageItem, CoverageList
 from .dialogs import ConfirmScreen
 from .fields import Field, Scope, choice, text_input
 from .live import Live
-from .state import unique_slug
+from .protocol import Command
+from .state import rated_tier, unique_slug
 
 KINDS = {
     "human_review": "human review: a person checks it first",
@@ -29,6 +32,20 @@ KINDS = {
 }
 assert set(KINDS) == {k.value for k in FallbackKind}
 
+# The fields that apply to some kinds only. A confidence threshold is what
+# routes a case to a person (human review), to no output (abstain) or to the
+# non-AI path (degrade) (DOMAIN.md section 1); the load check's numbers are for
+# human review alone (DOMAIN.md section 7, F09). A field of another kind that
+# holds a value (from a file) is still shown, so that nothing is hidden.
+KIND_FIELDS: dict[str, frozenset[FallbackKind]] = {
+    "confidence_threshold": frozenset(
+        {FallbackKind.human_review, FallbackKind.abstain, FallbackKind.degrade}
+    ),
+    "requests_per_day": frozenset({FallbackKind.human_review}),
+    "share_below_threshold": frozenset({FallbackKind.human_review}),
+    "reviewer_capacity_per_day": frozenset({FallbackKind.human_review}),
+}
+
 WARN_RULE = (
     "A warning cannot mitigate an irreversible harm: when every fallback covering a harm with "
     "reversibility 5 is warn_user, its residual severity and reversibility stay at the inherent "
@@ -40,6 +57,51 @@ def fallback_label(fallback: dict, index: int) -> str:
     fid = fallback.get("id") or "(no id)"
     kind = fallback.get("kind") or "no kind yet"
     return f"{index + 1}. {fid} · {kind}"
+
+
+def fallback_name(fallback: dict, index: int) -> str:
+    """A fallback as sentences name it: ``fallback 3 'kill-switch'``, or ``fallback 3``."""
+    fid = fallback.get("id")
+    return (
+        f"fallback {index + 1} {fid!r}" if isinstance(fid, str) and fid else f"fallback {index + 1}"
+    )
+
+
+def applies(key: str, fallback: dict) -> bool:
+    """Whether a kind-specific field is shown for this fallback."""
+    kinds = KIND_FIELDS.get(key)
+    return kinds is None or fallback.get("kind") in kinds or fallback.get(key) is not None
+
+
+def harm_tier(harm: dict, evaluation) -> str:
+    """A harm's inherent tier in words, from the evaluation or its four ratings."""
+    result = evaluation.harm(harm.get("id")) if evaluation is not None else None
+    if result is not None:
+        return f"inherent {tier_label(result.inherent.tier)}"
+    tier = rated_tier(harm)
+    return f"inherent {tier_label(tier)}" if tier is not None else "not rated yet"
+
+
+def coverage_items(harms: list[dict], evaluation) -> list[CoverageItem]:
+    """The harms a fallback can cover (those with an id), numbered as in step 2."""
+    out, seen = [], set()
+    for i, harm in enumerate(harms):
+        hid = harm.get("id")
+        if isinstance(hid, str) and hid and hid not in seen:
+            seen.add(hid)
+            out.append(CoverageItem(hid, i + 1, harm_tier(harm, evaluation)))
+    return out
+
+
+def uncovered_text(items: list[CoverageItem], fallbacks: list[dict]) -> str:
+    """Which harms no fallback covers, in words."""
+    if not items:
+        return "No harms to cover yet: add them in step 2."
+    covered = {c for f in fallbacks if isinstance(f.get("covers"), list) for c in f["covers"]}
+    left = [f"harm {i.number} {i.harm_id} ({i.tier})" for i in items if i.harm_id not in covered]
+    if not left:
+        return "Every harm is covered by at least one fallback."
+    return "Not covered by any fallback yet: " + ", ".join(left) + "."
 
 
 def load_check(fallback: dict) -> tuple[str, bool]:
@@ -103,7 +165,7 @@ class FallbacksStep(StepPane):
     def compose_header(self) -> ComposeResult:
         with Horizontal(classes="item-bar"):
             yield ItemSelect([], prompt="No fallbacks yet", compact=True, id="fallbacks-select")
-            yield Button("Add fallback", id="add-fallback", compact=True, variant="primary")
+            yield PressButton("Add fallback", id="add-fallback", compact=True, variant="primary")
             yield Button("Remove", id="remove-fallback", compact=True)
 
     def compose_body(self) -> ComposeResult:
@@ -135,11 +197,12 @@ class FallbacksStep(StepPane):
             Field(
                 "covers",
                 "Covers harms",
-                SelectionList[str](id="fallback-covers", compact=True),
+                CoverageList(id="fallback-covers"),
                 kind="covers",
                 required=True,
-                hint="Space ticks a harm.",
+                hint="Space ticks or unticks the harm under the cursor.",
             ),
+            Live(id="fallback-uncovered", classes="guidance", markup=False),
             Field(
                 "trigger",
                 "Trigger",
@@ -189,6 +252,8 @@ class FallbacksStep(StepPane):
                 kind="number",
             ),
             Live(id="fallback-load", classes="live", markup=False),
+            # Where Tab goes after the last field: the next fallback is one key away.
+            PressButton("Add another fallback", id="add-another-fallback", compact=True),
             id="fallback-form",
         )
         yield Live("Residual risk after the fallbacks", classes="section-title")
@@ -214,15 +279,10 @@ class FallbacksStep(StepPane):
         self.query_one("#fallbacks-empty").display = not fallbacks
         self.query_one("#fallback-form").display = bool(fallbacks)
         self.query_one("#remove-fallback").disabled = not fallbacks
-        covers = self.query_one("#fallback-covers", SelectionList)
-        harm_ids = [
-            h.get("id") for h in self.data["harms"] if isinstance(h.get("id"), str) and h.get("id")
-        ]
-        with self.prevent(SelectionList.SelectedChanged):
-            covers.clear_options()
-            covers.add_options([(hid, hid) for hid in dict.fromkeys(harm_ids)])
+        self._show_coverage()
         if fallbacks:
             self.query_one("#fallback-form", Scope).base = f"fallbacks[{current}]"
+            self._show_kind_fields()
         self._sync_blocks()
         if fallbacks:
             super().load()
@@ -231,6 +291,23 @@ class FallbacksStep(StepPane):
                 for field in block.query(Field):
                     field.load(self.wizard.get(field.path))
         self.refresh_live(self.wizard.snapshot)
+
+    def _show_coverage(self) -> None:
+        """The harms offered in "Covers harms", ticked as the current fallback says."""
+        fallbacks = self.fallbacks
+        items = coverage_items(self.data["harms"], self.wizard.snapshot.evaluation)
+        fallback = fallbacks[self.wizard.current_fallback] if fallbacks else {}
+        covers = fallback.get("covers") if isinstance(fallback.get("covers"), list) else []
+        self.query_one("#fallback-covers", CoverageList).show(items, covers)
+        self.query_one("#fallback-uncovered", Static).update(uncovered_text(items, fallbacks))
+
+    def _show_kind_fields(self) -> None:
+        """Only the fields that apply to the current fallback's kind."""
+        fallback = self.fallbacks[self.wizard.current_fallback]
+        for field in self.query_one("#fallback-form", Scope).query(Field):
+            if field.key in KIND_FIELDS:
+                field.display = applies(field.key, fallback)
+        self.query_one("#fallback-load").display = applies("requests_per_day", fallback)
 
     def _sync_blocks(self) -> None:
         container = self.query_one("#residual-blocks", Vertical)
@@ -258,6 +335,7 @@ class FallbacksStep(StepPane):
             load = self.query_one("#fallback-load", Static)
             load.update(text)
             load.set_class(failing, "-flagged")
+        self._show_coverage()
         evaluation = snapshot.evaluation
         harms = self.data["harms"]
         for block in self.query(ResidualBlock):
@@ -330,7 +408,7 @@ class FallbacksStep(StepPane):
             self.wizard.current_fallback = event.value
             self.load()
 
-    @on(Button.Pressed, "#add-fallback")
+    @on(Button.Pressed, "#add-fallback, #add-another-fallback")
     def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.add_fallback()
@@ -345,6 +423,7 @@ class FallbacksStep(StepPane):
         index = self.wizard.current_fallback
         if path != f"fallbacks[{index}].kind" or index >= len(self.fallbacks):
             return
+        self._show_kind_fields()
         fallback = self.fallbacks[index]
         kind = fallback.get("kind")
         fid = fallback.get("id") or ""
@@ -356,15 +435,15 @@ class FallbacksStep(StepPane):
             assert isinstance(field, Field)
             field.load(fallback["id"])
 
-    def add_fallback(self) -> None:
-        """A new fallback, covering the harms no fallback covers yet."""
-        covered = {c for f in self.fallbacks for c in (f.get("covers") or [])}
-        uncovered = [
-            h["id"]
-            for h in self.data["harms"]
-            if isinstance(h.get("id"), str) and h["id"] not in covered
+    def commands(self) -> list[Command]:
+        return [
+            ("Add fallback", "A new fallback", self.add_fallback),
+            ("Remove fallback", "Remove the current fallback", self.remove_fallback),
         ]
-        self.fallbacks.append({"covers": uncovered} if uncovered else {})
+
+    def add_fallback(self) -> None:
+        """A new fallback, covering no harm until the user ticks some."""
+        self.fallbacks.append({})
         self.wizard.current_fallback = len(self.fallbacks) - 1
         self.wizard.structure_changed()
         self.query_one("#fallback-kind").focus()
@@ -373,7 +452,7 @@ class FallbacksStep(StepPane):
         if not self.fallbacks:
             return
         index = self.wizard.current_fallback
-        name = self.fallbacks[index].get("id") or f"fallback {index + 1}"
+        name = fallback_name(self.fallbacks[index], index)
 
         def answered(yes: bool | None) -> None:
             if not yes or index >= len(self.fallbacks):
@@ -383,7 +462,7 @@ class FallbacksStep(StepPane):
             self.wizard.structure_changed()
             self.query_one("#add-fallback").focus()
 
-        self.app.push_screen(ConfirmScreen(f"Remove fallback {name}?", yes="Remove"), answered)
+        self.app.push_screen(ConfirmScreen(f"Remove {name}?", yes="Remove"), answered)
 
     def first_focus(self):
         if not self.fallbacks:

@@ -37,7 +37,7 @@ class FeatureStep(StepPane):
             Field(
                 "stage",
                 "Stage",
-                choice(STAGES, blank=False, value="concept", id="feature-stage"),
+                choice(STAGES, blank=False, value=Stage.concept.value, id="feature-stage"),
                 kind="choice",
             ),
             Field(

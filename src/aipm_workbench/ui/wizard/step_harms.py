@@ -8,14 +8,16 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Button, Select, Static, TextArea
 
 from ...domain import Step, builtin_taxonomy
-from .base import ItemSelect, StepPane, harm_label
+from .base import ItemSelect, PressButton, StepPane, harm_label
 from .dialogs import ConfirmScreen, TaxonomyPicker
 from .fields import Field, Scope, choice, text_area, text_input
 from .live import Live
+from .protocol import Command
 from .state import is_slug, slugify, unique_slug
 
 # The four forms of a harm statement (DOMAIN.md section 2).
@@ -75,16 +77,17 @@ class HarmsStep(StepPane):
     def compose_header(self) -> ComposeResult:
         with Horizontal(classes="item-bar"):
             yield ItemSelect([], prompt="No harms yet", compact=True, id="harms-select")
-            yield Button("Add harm", id="add-harm", compact=True, variant="primary")
+            yield PressButton("Add harm", id="add-harm", compact=True, variant="primary")
             yield Button("Remove", id="remove-harm", compact=True)
 
     def compose_body(self) -> ComposeResult:
-        yield Live(
-            "No harms yet. Add harm opens the taxonomy: browse the families, read the guiding "
-            "questions and pick the type that fits.",
-            id="harms-empty",
-            classes="empty",
-        )
+        with Vertical(id="harms-empty", classes="empty"):
+            yield Live(
+                "No harms yet. Add harm opens the taxonomy: browse the families, read the "
+                "guiding questions and pick the type that fits.",
+                markup=False,
+            )
+            yield PressButton("Pick the first harm type…", id="first-harm", compact=True)
         yield Scope(
             "harms[0]",
             TypeField(
@@ -100,17 +103,6 @@ class HarmsStep(StepPane):
                 required=True,
                 hint="Unique in this assessment; derived from the type until you edit it.",
             ),
-            Field(
-                "source",
-                "Source",
-                choice(
-                    [(label, key) for key, (label, _) in SOURCES.items()],
-                    prompt="How does it arise?",
-                    id="harm-source",
-                ),
-                kind="choice",
-                required=True,
-            ),
             Live(id="harm-prompt", classes="prompt"),
             Field(
                 "statement",
@@ -122,10 +114,23 @@ class HarmsStep(StepPane):
                 required=True,
             ),
             Field(
+                "source",
+                "Source",
+                choice(
+                    [(label, key) for key, (label, _) in SOURCES.items()],
+                    prompt="How does it arise?",
+                    id="harm-source",
+                ),
+                kind="choice",
+                required=True,
+            ),
+            Field(
                 "affected",
                 "Who is affected",
                 text_input("e.g. clients on legal calls", id="harm-affected"),
             ),
+            # Where Tab goes after the last field: the next harm is one key away.
+            PressButton("Add another harm", id="add-another-harm", compact=True),
             Live(id="harm-guidance", classes="guidance"),
             id="harm-form",
         )
@@ -182,7 +187,7 @@ class HarmsStep(StepPane):
             text.append("Prompts: ", "bold")
             text.append(
                 f"If {feature} is used for [...], then [who] could experience [harm]. "
-                "Choose the source above for its form."
+                "Choose the source below for its form."
             )
         self.query_one("#harm-prompt", Static).update(text)
         area = self.query_one("#harm-statement", TextArea)
@@ -200,7 +205,7 @@ class HarmsStep(StepPane):
             self.wizard.current_harm = event.value
             self.load()
 
-    @on(Button.Pressed, "#add-harm")
+    @on(Button.Pressed, "#add-harm, #first-harm, #add-another-harm")
     def _add_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.add_harm()
@@ -225,7 +230,7 @@ class HarmsStep(StepPane):
             self.harms.append({"id": unique_slug(harm_id_for(type_id), taken), "type": type_id})
             self.wizard.current_harm = len(self.harms) - 1
             self.wizard.structure_changed()
-            self.query_one("#harm-source").focus()
+            self.focus_first_empty()
 
         self.app.push_screen(TaxonomyPicker(builtin_taxonomy()), picked)
 
@@ -247,9 +252,39 @@ class HarmsStep(StepPane):
                 harm["id"] = unique_slug(harm_id_for(type_id), taken)
                 self.wizard.rename_harm(old_id, harm["id"])
             self.wizard.structure_changed()
-            self.query_one("#browse-taxonomy").focus()
+            self.focus_first_empty()
 
         self.app.push_screen(TaxonomyPicker(builtin_taxonomy(), harm.get("type")), picked)
+
+    def commands(self) -> list[Command]:
+        return [
+            ("Add harm", "Pick a harm type in the taxonomy browser", self.add_harm),
+            ("Browse the taxonomy", "Change the current harm's type", self.change_type),
+            ("Remove harm", "Remove the current harm", self.remove_harm),
+        ]
+
+    def first_empty(self) -> Widget | None:
+        """The control of the current harm's first required field without a value."""
+        if not self.harms:
+            return None
+        for field in self.query_one("#harm-form", Scope).query(Field):
+            empty = self.wizard.get(field.path) in (None, "", [])
+            if field.required and empty and field.control.focusable:
+                return field.control
+        return None
+
+    def focus_first_empty(self) -> None:
+        """Where the user goes on with the current harm: its first empty field, or
+        Add harm when it is complete."""
+        target = self.first_empty() or self.query_one("#add-harm")
+        target.focus()
+
+    def first_focus(self) -> Widget | None:
+        # Never the type's "change…" button of a complete harm: Enter there would
+        # replace the type, where a user coming back most likely adds a harm.
+        if not self.harms:
+            return self.query_one("#add-harm")
+        return self.first_empty() or self.query_one("#add-harm")
 
     def remove_harm(self) -> None:
         if not self.harms:

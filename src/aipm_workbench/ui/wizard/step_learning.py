@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 from ...domain import HypothesisStatus, MetricKind, Step
 from .base import StepPane
 from .fields import Field, Scope, choice, text_area, text_input
+from .protocol import Command
 from .state import slugify, unique_slug
 
 METRIC_KINDS = {
@@ -146,13 +147,16 @@ class LearningStep(StepPane):
         container = self.query_one(f"#{key}-list", Vertical)
         items = self.data[key]
         boxes = list(container.query(ItemBox))
-        if len(boxes) != len(items):
-            title, _, make = SECTIONS[key]
+        if len(boxes) == len(items):
+            return
+        title, _, make = SECTIONS[key]
+        if len(boxes) < len(items):  # added: mount only the new boxes
+            new = range(len(boxes), len(items))
+        else:  # removed: every box after it names another index
             self.track(container.remove_children())
-            self.track(
-                container.mount_all([ItemBox(key, i, title, make()) for i in range(len(items))])
-            )
-            self.call_after_refresh(self._load_list, key)
+            new = range(len(items))
+        self.track(container.mount_all([ItemBox(key, i, title, make()) for i in new]))
+        self.call_after_refresh(self._load_list, key)
 
     def _load_list(self, key: str) -> None:
         for field in self.query_one(f"#{key}-list").query(Field):
@@ -188,6 +192,13 @@ class LearningStep(StepPane):
             if isinstance(node, ItemBox):
                 self.remove_item(node.collection, node.index)
                 return
+
+    def commands(self) -> list[Command]:
+        return [
+            ("Add metric", "A success or guardrail metric", lambda: self.add_item("metrics")),
+            ("Add hypothesis", "A falsifiable bet", lambda: self.add_item("hypotheses")),
+            ("Add premortem item", "How it could fail", lambda: self.add_item("premortem")),
+        ]
 
     def add_item(self, key: str) -> None:
         items = self.data[key]

@@ -11,9 +11,10 @@ from textual.widgets import Label, Select, Static
 from ...domain import RATINGS, Step, priority, rpn
 from ...domain.scales import DIRECTION
 from ..widgets.rating import RatingScale
-from .base import ItemSelect, StepPane, TierBadge, harm_label
+from .base import ItemSelect, NextHarmButton, StepPane, TierBadge, harm_label
 from .fields import Field, Scope, choice, text_area, text_input
 from .live import Live
+from .state import rated_tier
 
 CONFIDENCE = [("low", "low"), ("medium", "medium"), ("high", "high")]
 
@@ -71,6 +72,7 @@ class RatingsStep(StepPane):
                 text_input("sources, comma-separated", id="ratings-evidence"),
                 kind="list",
             ),
+            NextHarmButton("Next harm", id="ratings-next", compact=True),
             id="ratings-form",
         )
 
@@ -88,7 +90,18 @@ class RatingsStep(StepPane):
             super().load()
             statement = harms[current].get("statement") or "(no statement yet: write it in step 2)"
             self.query_one("#ratings-statement", Static).update(statement)
+            self.show_next_harm()
         self.refresh_live(self.wizard.snapshot)
+
+    def shown(self) -> None:
+        self.open_at_first_to_do()
+
+    def first_to_do(self) -> int:
+        """The first harm not rated on all four scales (else the first)."""
+        for i, harm in enumerate(self.data["harms"]):
+            if rated_tier(harm) is None:
+                return i
+        return 0
 
     def refresh_live(self, snapshot) -> None:
         harms = self.data["harms"]

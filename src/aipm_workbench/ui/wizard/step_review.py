@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...domain import DecisionStatus, Finding, Step, Verdict
+from ...domain import DecisionStatus, Finding, Step, Tier, Verdict
 from ...domain.evaluation import REVIEW_DAYS
 from .base import StepPane, TierBadge
 from .fields import Field, Scope, choice, text_area, text_input
@@ -18,6 +18,13 @@ from .live import Live
 from .state import STEP_TITLES, Problem, Snapshot
 
 VERDICTS = [(v.label, v.value) for v in Verdict]
+# The badge colour of a recommended verdict: the tier that calls for it.
+VERDICT_TIERS = {
+    Verdict.kill: Tier.critical,
+    Verdict.hold: Tier.high,
+    Verdict.ship_with_guardrails: Tier.medium,
+    Verdict.ship: Tier.low,
+}
 DECISION_STATUSES = [(s.value, s.value) for s in DecisionStatus]
 
 
@@ -82,7 +89,7 @@ class ReviewStep(StepPane):
             Field(
                 "verdict",
                 "Verdict",
-                choice(VERDICTS, blank=False, value="hold", id="review-verdict"),
+                choice(VERDICTS, blank=False, value=Verdict.hold.value, id="review-verdict"),
                 kind="choice",
                 required=True,
             ),
@@ -90,7 +97,12 @@ class ReviewStep(StepPane):
             Field(
                 "status",
                 "Status",
-                choice(DECISION_STATUSES, blank=False, value="proposed", id="review-status"),
+                choice(
+                    DECISION_STATUSES,
+                    blank=False,
+                    value=DecisionStatus.proposed.value,
+                    id="review-status",
+                ),
                 kind="choice",
             ),
             Field("rationale", "Rationale", text_area("Why this verdict?", id="review-rationale")),
@@ -148,8 +160,7 @@ class ReviewStep(StepPane):
             sensitivity.update("\n".join(f" • {s.text}" for s in ev.sensitivity))
         else:
             sensitivity.update(" No single rating change of one step or more changes the verdict.")
-        tier = {"kill": "critical", "hold": "high", "ship_with_guardrails": "medium", "ship": "low"}
-        badge.show(tier[ev.recommended.value], ev.recommended.label.upper())
+        badge.show(VERDICT_TIERS[ev.recommended].name, ev.recommended.label.upper())
         prefix = "(from the complete items only) " if snapshot.partial else ""
         reason.update(prefix + ev.recommended_reason)
         decision = self.data.get("decision") or {}
@@ -208,7 +219,7 @@ class ReviewStep(StepPane):
     def _problem_text(problem: Problem) -> Text:
         text = Text()
         text.append("✖ ", "bold")
-        text.append(f"{problem.path}: ", "bold")
+        text.append(f"{problem.where or problem.path}: ", "bold")
         text.append(problem.message)
         text.append(f"  → {STEP_TITLES[problem.step]}", "italic")
         return text
@@ -231,12 +242,12 @@ class ReviewStep(StepPane):
         ev = self.wizard.snapshot.evaluation
         decision = self.data.get("decision") or {}
         if path == "decision.verdict":
-            self.wizard.verdict_follows = (
+            self.wizard.follows.verdict = (
                 ev is not None and decision.get("verdict") == ev.recommended.value
             )
         elif path == "decision.review_by":
-            self.wizard.review_by_follows = False
+            self.wizard.follows.review_by = False
         elif path == "decision.decided_on":
-            self.wizard.review_by_follows = (
-                self.wizard.review_by_follows or "review_by" not in decision
+            self.wizard.follows.review_by = (
+                self.wizard.follows.review_by or "review_by" not in decision
             )
