@@ -36,7 +36,8 @@ SCRIPT = str(Path(sys.executable).with_name("aipm-workbench"))
 JSON_FIELDS = [
     "rank", "id", "name", "stage", "revision", "inherent_priority", "residual_priority",
     "max_rpn", "residual_max_rpn", "harmed_low", "harmed_high", "recommended_verdict",
-    "verdict", "errors", "warnings", "review_by", "overdue",
+    "verdict", "errors", "warnings", "review_by", "overdue", "decision_state",
+    "standing_revision",
 ]  # fmt: skip
 
 
@@ -217,7 +218,7 @@ def test_rank_table_shows_tiers_verdicts_people_findings_and_overdue(loaded):
     lines = result.stdout.splitlines()
     assert lines[0].split() == [
         "#", "ID", "NAME", "STAGE", "RESIDUAL", "INHERENT", "RPN", "PEOPLE", "HARMED",
-        "RECOMMENDED", "VERDICT", "ERR", "WARN", "REVIEW", "BY",
+        "RECOMMENDED", "VERDICT", "DECISION", "ERR", "WARN", "REVIEW", "BY",
     ]  # fmt: skip
     first = lines[1]
     assert first.split()[:2] == ["1", "call-summaries"]
@@ -257,7 +258,12 @@ def test_rank_filters_limit_and_other_formats(loaded):
     csv_out = run("--db", str(loaded), "rank", "--format", "csv", "--limit", "2").stdout
     assert csv_out.splitlines()[0] == ",".join(JSON_FIELDS)
     assert csv_out.splitlines()[1].startswith("1,call-summaries,Voice summaries")
-    assert csv_out.splitlines()[1].endswith(",2027-03-18,false")
+    assert csv_out.splitlines()[1].endswith(",2027-03-18,false,decided,1")
+    reopened = run("--db", str(loaded), "rank", "--state", "expired", "--format", "json")
+    assert [r["id"] for r in json.loads(reopened.stdout)] == ["eu-genai-demo"]
+    none = run("--db", str(loaded), "rank", "--state", "stale")
+    assert none.exit_code == 0
+    assert "no feature whose decision is stale: 10 features in all" in none.stderr
     md = run("--db", str(loaded), "rank", "--format", "md", "--limit", "1").stdout.splitlines()
     assert md[0].startswith("| # | ID | NAME |") and md[1].startswith("|---:|---|")
     assert md[2].startswith("| 1 | call-summaries | Voice summaries for recorded calls |")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..domain.formatting import people_value, plural, safe_text, tier_label, verdict_label
-from ..domain.vocab import Stage, Verdict
+from ..domain.vocab import DecisionState, Stage, Verdict
 from .main import EXIT_DB, EXIT_INVALID, Context, main, today
 from .main import fail as _fail
 from .text import say, say_lines
@@ -56,6 +56,8 @@ JSON_FIELDS = (
     "warnings",
     "review_by",
     "overdue",
+    "decision_state",
+    "standing_revision",
 )
 BY_TEXT = {
     "residual": "residual priority",
@@ -278,6 +280,11 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
     help="Only features with this chosen verdict.",
 )
 @click.option(
+    "--state",
+    type=click.Choice([s.value for s in DecisionState]),
+    help="Only features whose decision is in this state (DOMAIN.md 9).",
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=1, max=MAX_LIMIT),
     metavar="N",
@@ -296,27 +303,30 @@ def rank(
     by: str,
     stage: str | None,
     verdict: str | None,
+    state: str | None,
     limit: int | None,
     fmt: str,
 ) -> None:
     """The portfolio, riskiest first (DOMAIN.md section 4).
 
-    Rank numbers are places in the whole portfolio; --stage and --verdict hide
-    rows without renumbering them.
+    Rank numbers are places in the whole portfolio; --stage, --verdict and
+    --state hide rows without renumbering them. The verdict is the standing
+    decision's; the state says whether it is stale, reopened or expired.
 
     Exit codes: 0 ok, 2 usage, 3 database unavailable.
     """
     ref = today()
     store = _store(_db_path(ctx))
     with _database():
-        rows = store.rank(by=by, stage=stage, verdict=verdict, limit=limit, today=ref)
+        filters = {"stage": stage, "verdict": verdict, "state": state}
+        rows = store.rank(by=by, limit=limit, today=ref, **filters)
         if rows and (limit is None or len(rows) < limit):
             total = len(rows)
         else:
-            total = store.count(stage=stage, verdict=verdict)
+            total = store.count(today=ref, **filters)
         everything = store.count() if not rows else total
     if not rows:
-        _no_rows(fmt, store.path, stage, verdict, everything)
+        _no_rows(fmt, store.path, filters, everything)
         return
     if fmt == "json":
         from ..render.cells import json_text
@@ -335,7 +345,7 @@ def rank(
         say(f"{shown}, ranked by {BY_TEXT[by]}{tail} (as of {ref})")
 
 
-def _no_rows(fmt: str, path: Path, stage: str | None, verdict: str | None, everything: int):
+def _no_rows(fmt: str, path: Path, filters: dict[str, str | None], everything: int):
     """An empty ranking: the format's empty document, and a line saying why."""
     if fmt == "json":
         click.echo("[]")
@@ -347,8 +357,9 @@ def _no_rows(fmt: str, path: Path, stage: str | None, verdict: str | None, every
         why = f"no features in {path}: import assessment files with `aipm-workbench import PATH`"
     else:
         wanted = [
-            f"at stage {stage}" if stage else "",
-            f"with verdict {verdict}" if verdict else "",
+            f"at stage {filters['stage']}" if filters["stage"] else "",
+            f"with verdict {filters['verdict']}" if filters["verdict"] else "",
+            f"whose decision is {filters['state']}" if filters["state"] else "",
         ]
         why = (
             f"no feature {' and '.join(w for w in wanted if w)}: "
@@ -401,6 +412,7 @@ def _cells(r: PortfolioRow) -> list[str]:
         _people(r),
         verdict_label(r.recommended_verdict),
         verdict_label(r.verdict),
+        r.decision_state,
         str(r.errors),
         str(r.warnings),
         review,
@@ -418,11 +430,12 @@ HEADERS = [
     "PEOPLE HARMED",
     "RECOMMENDED",
     "VERDICT",
+    "DECISION",
     "ERR",
     "WARN",
     "REVIEW BY",
 ]
-RIGHT = {0, 6, 7, 10, 11}  # numeric columns, right-aligned
+RIGHT = {0, 6, 7, 11, 12}  # numeric columns, right-aligned
 
 
 # Columns left out, in this order, while a table is wider than the terminal.

@@ -44,7 +44,7 @@ def _columns(text) -> str:
     max_rpn, residual_max_rpn, {_PEOPLE.format(col="harmed_low")},
     {_PEOPLE.format(col="harmed_high")}, {text("worst_harm")}, {text("worst_harm_type")},
     recommended_verdict, verdict, errors::INTEGER AS errors,
-    warnings::INTEGER AS warnings, review_by, overdue
+    warnings::INTEGER AS warnings, review_by, overdue, decision_state, standing_revision
 """
 
 

@@ -172,8 +172,10 @@ def _latest_values(con, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         }
         for r in con.execute(
             """
-            SELECT feature_id, recommended, recommended_reason, harmed_low, harmed_high, saved_at
-            FROM latest WHERE feature_id IN (SELECT unnest($ids))
+            SELECT r.feature_id, r.recommended, r.recommended_reason, r.harmed_low,
+                   r.harmed_high, r.saved_at
+            FROM features f JOIN revisions r ON r.feature_id = f.id AND r.number = f.latest
+            WHERE f.id IN (SELECT unnest($ids))
             """,
             {"ids": list(ids)},
         ).fetchall()

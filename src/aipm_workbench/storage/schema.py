@@ -23,11 +23,38 @@ from .live import LIVE_TABLES, OBSERVATIONS_TABLE
 
 SCHEMA_VERSION = 3
 
-LATEST_VIEW = """
+# Version 2's view: each feature's latest revision.
+LATEST_VIEW_2 = """
     CREATE VIEW latest AS
     SELECT r.*
     FROM features f
     JOIN revisions r ON r.feature_id = f.id AND r.number = f.latest
+"""
+
+# Each feature's latest revision as the portfolio shows it (DOMAIN.md 9): the chosen
+# verdict and review date are the standing decision's, and the recommendation,
+# people-harmed bounds and finding counts are as the observations now say; the
+# columns the decision state needs follow (``live.STATE``).
+LATEST_VIEW = """
+    CREATE VIEW latest AS
+    SELECT r.* REPLACE (
+        CASE WHEN l.feature_id IS NULL THEN r.recommended ELSE l.recommended END
+            AS recommended,
+        CASE WHEN l.feature_id IS NULL THEN r.recommended_reason ELSE l.recommended_reason END
+            AS recommended_reason,
+        CASE WHEN l.feature_id IS NULL THEN r.harmed_low ELSE l.harmed_low END AS harmed_low,
+        CASE WHEN l.feature_id IS NULL THEN r.harmed_high ELSE l.harmed_high END AS harmed_high,
+        CASE WHEN l.feature_id IS NULL THEN r.verdict ELSE l.standing_verdict END AS verdict,
+        CASE WHEN l.feature_id IS NULL THEN r.review_by ELSE l.standing_review_by END
+            AS review_by,
+        r.base_errors + coalesce(l.observed_errors, 0) AS base_errors,
+        r.base_warnings + coalesce(l.observed_warnings, 0) AS base_warnings
+    ),
+    l.standing_revision, coalesce(l.stale, false) AS stale, l.reopened_on,
+    l.standing_review_by
+    FROM features f
+    JOIN revisions r ON r.feature_id = f.id AND r.number = f.latest
+    LEFT JOIN live l ON l.feature_id = f.id
 """
 
 # Tables of the current version. Ratings and tiers are small integers (tiers:
@@ -114,10 +141,10 @@ CREATE = [
         updated_at TIMESTAMP NOT NULL
     )
     """,
-    LATEST_VIEW,
     OBSERVATIONS_TABLE,
     *LIVE_TABLES,
     DRILLS_TABLE,
+    LATEST_VIEW,
 ]
 
 
@@ -140,7 +167,7 @@ def _migrate_1_to_2(con) -> None:
     )
     con.execute("DROP TABLE features")
     con.execute("ALTER TABLE features_v2 RENAME TO features")
-    con.execute(LATEST_VIEW)
+    con.execute(LATEST_VIEW_2)
 
 
 def _migrate_2_to_3(con) -> None:
@@ -150,6 +177,8 @@ def _migrate_2_to_3(con) -> None:
     for statement in LIVE_TABLES:
         con.execute(statement)
     con.execute(DRILLS_TABLE)
+    con.execute("DROP VIEW latest")
+    con.execute(LATEST_VIEW)
     ids = [r[0] for r in con.execute("SELECT id FROM features").fetchall()]
     live.refresh(con, ids)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain.vocab import NO_TIER, UNDECIDED, Stage, Tier, Verdict
+from ..domain.vocab import NO_TIER, UNDECIDED, DecisionState, Stage, Tier, Verdict
 
 # Lowercase tier names by the integer stored in *_tier columns.
 TIER_NAMES = {int(t): t.name for t in Tier}
@@ -11,6 +11,7 @@ TIER_NUMBERS = {t.name: int(t) for t in Tier}
 TIER_NAMES_WORST_FIRST = [t.name for t in sorted(Tier, reverse=True)]
 STAGES = [s.value for s in Stage]
 VERDICTS = [v.value for v in Verdict]
+STATES = [s.value for s in DecisionState]
 BY = ("residual", "inherent", "rpn", "harmed", "review")
 
 # Rank orders over revision columns. "residual" is DOMAIN.md section 4
@@ -83,7 +84,13 @@ DETAILS = """
         + len(list_filter(open_check_by, lambda d: d < $today))
         AS warnings,
     review_by,
-    coalesce(review_by < $today, false) AS overdue
+    coalesce(review_by < $today, false) AS overdue,
+    CASE WHEN standing_revision IS NULL THEN 'undecided'
+         WHEN stale THEN 'stale'
+         WHEN reopened_on IS NOT NULL THEN 'reopened'
+         WHEN $today > standing_review_by THEN 'expired'
+         ELSE 'decided' END AS decision_state,
+    standing_revision
 """
 
 # Every feature's latest revision as portfolio columns, followed by the columns
@@ -92,11 +99,21 @@ PORTFOLIO = f"SELECT {DETAILS}, feature_id, harm_count FROM latest"
 
 
 def filters(
-    stage: str | None, verdict: str | None, tier: str | None, search: str | None
+    stage: str | None,
+    verdict: str | None,
+    tier: str | None,
+    search: str | None,
+    state: str | None = None,
 ) -> tuple[str, dict]:
-    """A WHERE clause (or "") and its parameters for the portfolio filters."""
+    """A WHERE clause (or "") and its parameters for the portfolio filters (over
+    ``DETAILS``: ``state`` needs its $today)."""
     where: list[str] = []
     params: dict = {}
+    if state is not None:
+        if state not in STATES:
+            raise ValueError(f"unknown decision state {state!r}: use one of {', '.join(STATES)}")
+        where.append("decision_state = $state")
+        params["state"] = state
     if stage is not None:
         if stage not in STAGES:
             raise ValueError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")

@@ -76,6 +76,7 @@ _RANK_DEFAULTS: dict[str, Any] = dict(
     verdict=None,
     tier=None,
     search=None,
+    state=None,
     sort=None,
     descending=False,
     limit=None,
@@ -602,6 +603,7 @@ class Store:
         verdict: str | None = None,
         tier: str | None = None,
         search: str | None = None,
+        state: str | None = None,
         sort: str | None = None,
         descending: bool = False,
         limit: int | None = None,
@@ -616,6 +618,7 @@ class Store:
             verdict=verdict,
             tier=tier,
             search=search,
+            state=state,
             sort=sort,
             descending=descending,
             limit=limit,
@@ -663,6 +666,7 @@ class Store:
         verdict: str | None,
         tier: str | None,
         search: str | None,
+        state: str | None,
         sort: str | None,
         descending: bool,
         limit: int | None,
@@ -675,7 +679,7 @@ class Store:
             raise ValueError(
                 f"cannot sort by {sort!r}: use a PortfolioRow field ({', '.join(_sql.SORT_KEYS)})"
             )
-        where, params = _sql.filters(stage, verdict, tier, search)
+        where, params = _sql.filters(stage, verdict, tier, search, state)
         params["today"] = _settings.today(today)
         page = ""
         if limit is not None:
@@ -688,7 +692,7 @@ class Store:
             # columns (a top-N sort), then compute the row details for it alone.
             query = f"""
                 SELECT 0 AS rank, {_sql.DETAILS}
-                FROM revisions
+                FROM latest
                 SEMI JOIN (
                     SELECT feature_id, number FROM latest ORDER BY {order}{page}
                 ) p USING (feature_id, number)
@@ -704,7 +708,7 @@ class Store:
             query = f"""
                 SELECT * FROM (
                     SELECT k.rank, {_sql.DETAILS}
-                    FROM revisions
+                    FROM latest
                     JOIN (
                         SELECT feature_id, number, row_number() OVER (ORDER BY {order}) AS rank
                         FROM latest
@@ -733,16 +737,17 @@ class Store:
         verdict: str | None = None,
         tier: str | None = None,
         search: str | None = None,
+        state: str | None = None,
+        today: dt.date | None = None,
     ) -> int:
-        """How many features the same filters as ``rank`` give."""
-        where, params = _sql.filters(stage, verdict, tier, search)
+        """How many features the same filters as ``rank`` give (``state`` as of ``today``)."""
+        where, params = _sql.filters(stage, verdict, tier, search, state)
+        params["today"] = _settings.today(today)
         with self._session(write=False) as con:
             if con is None:
                 return 0
             return con.execute(
-                "SELECT count(*) FROM (SELECT feature_id AS id, name, owner, stage, verdict, "
-                f"residual_tier FROM latest){where}",
-                params,
+                f"SELECT count(*) FROM (SELECT {_sql.DETAILS} FROM latest){where}", params
             ).fetchone()[0]
 
     def summary(self, today: dt.date | None = None) -> dict:

@@ -52,6 +52,8 @@ class PortfolioRow:
     warnings: int
     review_by: dt.date | None
     overdue: bool
+    decision_state: str = "undecided"  # DOMAIN.md 9: undecided, stale, reopened, expired, decided
+    standing_revision: int | None = None  # the revision whose decision stands
 
 
 @dataclass(frozen=True)
