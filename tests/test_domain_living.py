@@ -377,3 +377,58 @@ def test_limit_needs_an_id_and_a_test_names_a_metric(build):
         parse_assessment(data, "x.toml")
     assert "hypotheses[0].test.metric" in str(err.value)
     assert "escalation-rate" in str(err.value)
+
+
+# ------------------------------------------------------------ F16-F19
+
+
+def codes_of(ev):
+    return {f.code for f in ev.findings}
+
+
+def test_f19_a_recorded_hash_that_no_longer_matches(build):
+    from aipm_workbench.domain import evaluate
+
+    data = base(build)
+    h = content_hash(parse_assessment(data, "a"))
+    fresh = evaluate(parse_assessment(decided(data, content_hash=h), "a"), D(2026, 3, 1))
+    assert "F19" not in codes_of(fresh)
+    edited = decided(data, content_hash=h)
+    edited["fallbacks"][0]["covers"] = ["leak"]
+    edited["harms"][0]["likelihood"] = 2
+    stale = evaluate(parse_assessment(edited, "a"), D(2026, 3, 1))
+    (f,) = [f for f in stale.findings if f.code == "F19"]
+    assert f.level.value == "error" and "the decision of 2026-02-01 is stale" in f.message
+
+
+def test_f16_owner_alone_on_a_risky_ship_or_an_override(build):
+    from aipm_workbench.domain import evaluate
+
+    alone = evaluate(
+        parse_assessment(decided(base(build), verdict="ship", by=["Dana"]), "a"), D(2026, 3, 1)
+    )
+    (f,) = [f for f in alone.findings if f.code == "F16"]
+    assert "decided by its owner alone" in f.message
+    signed = evaluate(
+        parse_assessment(decided(base(build), verdict="ship", by=["Dana", "Sam"]), "a"),
+        D(2026, 3, 1),
+    )
+    assert "F16" not in codes_of(signed)
+
+
+def test_f17_f18_and_the_recommendation_with_observations(build):
+    from aipm_workbench.domain import evaluate
+
+    a = parse_assessment(decided(base(build), verdict="hold"), "a")
+    plain = evaluate(a, D(2026, 7, 1))
+    assert not {"F17", "F18"} & codes_of(plain)
+    seen = [
+        obs("escalation-rate", 0.06, D(2026, 6, 2)),  # breach, and falsifies saves-time
+        obs("population", 25_000, D(2026, 6, 2)),  # 2.5x the declared reach
+    ]
+    ev = evaluate(a, D(2026, 7, 1), observations=seen)
+    assert {"F17", "F18"} <= codes_of(ev)
+    assert ev.recommended is Verdict.kill  # the falsified hypothesis
+    assert ev.decided_against is Verdict.hold  # decisions are judged by their own content
+    assert "F07" not in codes_of(ev)
+    assert ev.assessment.feature.population == 25_000  # the bounds use the observed reach

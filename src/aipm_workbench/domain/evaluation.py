@@ -8,10 +8,12 @@ CLI, the records and the UI show comes from its result.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from .findings import Finding, Level, Step, findings
+from .living import Observation
 from .models import (
     LAST_DATE,
     RATINGS,
@@ -149,6 +151,16 @@ class Evaluation:
     review_by_defaulted: bool
     findings: list[Finding] = field(default_factory=list)
     sensitivity: list[SensitivityChange] = field(default_factory=list)
+    # DOMAIN.md 9: the observations that stand (one per metric and day), and the
+    # recommendation of the assessment's own content, which decisions are judged by
+    observations: list[Observation] = field(default_factory=list)
+    content_recommended: Verdict | None = None
+    declared: Assessment | None = None  # the assessment as written, when observations changed it
+
+    @property
+    def as_written(self) -> Assessment:
+        """The assessment as its file says, before observations (F18, F19 judge this)."""
+        return self.declared or self.assessment
 
     @property
     def verdict(self) -> Verdict | None:
@@ -156,8 +168,14 @@ class Evaluation:
         return d.verdict if d else None
 
     @property
+    def decided_against(self) -> Verdict:
+        """The recommendation a decision is judged by: that of its own content, never
+        of later observations (DOMAIN.md 9)."""
+        return self.content_recommended or self.recommended
+
+    @property
     def overridden(self) -> bool:
-        return self.verdict is not None and self.verdict != self.recommended
+        return self.verdict is not None and self.verdict != self.decided_against
 
     @property
     def overdue(self) -> bool:
@@ -353,11 +371,39 @@ def default_review_by(decided_on: dt.date, worst_residual: Tier | None) -> dt.da
 
 
 def evaluate(
-    a: Assessment, today: dt.date | None = None, *, with_sensitivity: bool = True
+    a: Assessment,
+    today: dt.date | None = None,
+    *,
+    with_sensitivity: bool = True,
+    observations: Sequence[Observation] = (),
 ) -> Evaluation:
     """Score an assessment. ``with_sensitivity=False`` skips the sensitivity search
-    (``Evaluation.sensitivity`` stays empty), for callers that only need the rest."""
+    (``Evaluation.sensitivity`` stays empty), for callers that only need the rest.
+
+    With ``observations`` (DOMAIN.md 9) the assessment is scored as the world now
+    stands: the observed reach when it outgrew the declared one, and hypotheses an
+    observation falsified counted as falsified; breaches and outgrown reach become
+    findings (F17, F18). Decisions are still judged by their own content's
+    recommendation (``content_recommended``)."""
     today = today or dt.date.today()
+    if observations:
+        from .living import observed, standing_values
+
+        current = standing_values(observations)
+        scored = observed(a, current)
+        own = _evaluate(a, today, False).recommended if scored is not a else None
+        return _evaluate(scored, today, with_sensitivity, current, own, a if own else None)
+    return _evaluate(a, today, with_sensitivity)
+
+
+def _evaluate(
+    a: Assessment,
+    today: dt.date,
+    with_sensitivity: bool,
+    observations: Sequence[Observation] = (),
+    content_recommended: Verdict | None = None,
+    declared: Assessment | None = None,
+) -> Evaluation:
     covering = _covering_index(a)
     harms = [_harm_result(a, h, covering.get(h.id, [])) for h in a.harms]
     ids = [h.id for h in harms]
@@ -386,6 +432,9 @@ def evaluate(
         recommended_reason=reason,
         review_by=review_by,
         review_by_defaulted=a.decision is not None and a.decision.review_by is None,
+        observations=list(observations),
+        content_recommended=content_recommended,
+        declared=declared,
     )
     ev.findings.extend(findings(ev))
     if with_sensitivity:

@@ -187,7 +187,7 @@ def f07_override_unexplained(ev: Evaluation) -> Iterator[Finding]:
             E,
             "decision",
             f"the chosen verdict {decision.verdict.label} overrides the recommended "
-            f"{ev.recommended.label} without {' or '.join(missing)}: record why, and who "
+            f"{ev.decided_against.label} without {' or '.join(missing)}: record why, and who "
             "decided",
             Step.review,
         )
@@ -345,6 +345,81 @@ def f15_exposure_without_population(ev: Evaluation) -> Iterator[Finding]:
         )
 
 
+# ------------------------------------------------------------ decisions that live
+
+
+def f16_decided_by_owner_alone(ev: Evaluation) -> Iterator[Finding]:
+    """F16 (DOMAIN.md 9, error): a ship verdict on a residual High or Critical tier, or
+    an override, decided by the feature's owner alone."""
+    from .living import sign_off_missing
+
+    a = ev.assessment
+    if sign_off_missing(a, ev.decided_against, ev.residual_priority):
+        yield Finding(
+            "F16",
+            E,
+            "decision",
+            f"decided by its owner alone: a verdict of {a.decision.verdict.label} "
+            + (
+                "that overrides the recommendation"
+                if a.decision.verdict != ev.decided_against
+                else f"on a residual {ev.residual_priority.label} tier"
+            )
+            + " needs someone other than the owner in decided_by to sign it off",
+            Step.review,
+        )
+
+
+def f17_guardrail_breached(ev: Evaluation) -> Iterator[Finding]:
+    """F17 (DOMAIN.md 9, error): the latest observation of a guardrail metric is not
+    healthy (observations come from the database, never from a file)."""
+    from .living import breaches
+
+    for s in breaches(ev.as_written, ev.observations):
+        yield Finding(
+            "F17",
+            E,
+            f"metric:{s.subject}",
+            f"{s.message}: act on the guardrail (roll back, switch off) and re-decide",
+            Step.learning,
+        )
+
+
+def f18_reach_outgrown(ev: Evaluation) -> Iterator[Finding]:
+    """F18 (DOMAIN.md 9, warning): the latest observed population exceeds the declared
+    one by more than 2x."""
+    from .living import outgrown
+
+    s = outgrown(ev.as_written, ev.observations) if ev.observations else None
+    if s is not None:
+        yield Finding(
+            "F18",
+            W,
+            "feature",
+            f"{s.message}: the bounds now use the observed reach; update the population "
+            "and re-decide",
+            Step.feature,
+        )
+
+
+def f19_decision_stale(ev: Evaluation) -> Iterator[Finding]:
+    """F19 (DOMAIN.md 9, error): the decision records the hash of content the assessment
+    no longer has: it was made on something else."""
+    from .living import stale_by_hash
+
+    a = ev.as_written
+    if stale_by_hash(a):
+        yield Finding(
+            "F19",
+            E,
+            "decision",
+            f"the decision of {a.decision.decided_on} is stale: what it was made on has "
+            "changed since (its content_hash differs); make the decision again "
+            "(`aipm-workbench decide`) or revert the change",
+            Step.review,
+        )
+
+
 # Every rule, in the order findings are listed.
 FINDING_RULES: tuple[Rule, ...] = (
     f01_uncovered_high_harm,
@@ -362,6 +437,10 @@ FINDING_RULES: tuple[Rule, ...] = (
     f13_residual_claims_ignored,
     f14_hypothesis_past_check,
     f15_exposure_without_population,
+    f16_decided_by_owner_alone,
+    f17_guardrail_breached,
+    f18_reach_outgrown,
+    f19_decision_stale,
 )
 
 
