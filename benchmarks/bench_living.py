@@ -4,14 +4,13 @@ when 10,000 features carry 1,000,000 observations (DOMAIN.md section 9)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 import shutil
 import statistics
 import time
 from pathlib import Path
 
-from bench_storage import build_portfolio
+from bench_storage import build_portfolio, cache_tag
 from synth import Result
 
 RUNS = 11
@@ -83,12 +82,12 @@ def _observe_file(store_path: Path, work: Path, rows: int) -> float:
 
 
 def run(quick: bool, workdir: Path) -> list[Result]:
-    from aipm_workbench.storage import SCHEMA_VERSION, Store
+    from aipm_workbench.storage import Store
 
     here = Path(__file__).resolve().parent
     cache = here / ".cache"
     cache.mkdir(exist_ok=True)
-    tag = f"v{SCHEMA_VERSION}-{hashlib.sha1((here / 'synth.py').read_bytes()).hexdigest()[:8]}"
+    tag = cache_tag()
     base = cache / f"portfolio-{FEATURES}-{tag}.duckdb"
     build_portfolio(base, FEATURES)
     per = 10 if quick else 100

@@ -49,6 +49,19 @@ def _prepare_chunk(bounds: tuple[int, int]) -> list:
     ]
 
 
+def cache_tag() -> str:
+    """What a cached portfolio was built by: the schema version and the sources of the
+    synthetic data and of the schema (so a changed schema never reuses an old file)."""
+    from aipm_workbench.storage import SCHEMA_VERSION
+
+    here = Path(__file__).resolve().parent
+    storage = here.parent / "src" / "aipm_workbench" / "storage"
+    digest = hashlib.sha1()
+    for path in (here / "synth.py", storage / "schema.py", storage / "live.py"):
+        digest.update(path.read_bytes())
+    return f"v{SCHEMA_VERSION}-{digest.hexdigest()[:8]}"
+
+
 def build_portfolio(path: Path, n: int) -> float:
     """A database of ``n`` synthetic features at ``path`` (reused when it is there);
     returns the seconds the build took (0 when reused).
@@ -183,12 +196,11 @@ def run(quick: bool, workdir: Path) -> list[Result]:
     # Ranking.
     # The synthetic portfolios take minutes to build; they are kept between runs
     # (benchmarks/.cache, per schema version) and rebuilt when they do not match.
-    from aipm_workbench.storage import SCHEMA_VERSION
 
     here = Path(__file__).resolve().parent
     cache = here / ".cache"
     cache.mkdir(exist_ok=True)
-    tag = f"v{SCHEMA_VERSION}-{hashlib.sha1((here / 'synth.py').read_bytes()).hexdigest()[:8]}"
+    tag = cache_tag()
     db10 = cache / f"portfolio-10000-{tag}.duckdb"
     took = build_portfolio(db10, 10_000)
     if took:
