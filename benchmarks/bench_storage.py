@@ -144,7 +144,7 @@ def _import_files(folder: Path, work: Path, runs: int) -> tuple[float, float]:
         for p in (db, Path(str(db) + ".wal")):
             p.unlink(missing_ok=True)
         wall, _, cpu, output = _measure("--db", str(db), "import", str(folder))
-        assert output == "1000 imported: 1,000 new revisions, 0 unchanged", output
+        assert output == "1,000 imported: 1,000 new revisions, 0 unchanged", output
         best = min(best, (wall, cpu))
     return best
 

@@ -255,7 +255,7 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
             f"{plural(new, 'new revision').split(' ', 1)[1]}, {same} unchanged"
         )
     else:
-        say(f"{n} imported: {plural(new, 'new revision')}, {same} unchanged")
+        say(f"{n:,} imported: {plural(new, 'new revision')}, {same:,} unchanged")
 
 
 # ------------------------------------------------------------------- rank
