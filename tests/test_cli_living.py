@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 
 from aipm_workbench.cli import main
 from aipm_workbench.domain import dump_toml, parse_assessment
 from aipm_workbench.domain.living import content_hash
 from aipm_workbench.storage import Store
 
-TODAY = dt.date(2026, 11, 28)
 ENV = {"AIPM_WORKBENCH_TODAY": TODAY.isoformat(), "AIPM_WORKBENCH_DB": None}
 
 FEATURE = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import pty
@@ -26,7 +25,8 @@ from aipm_workbench.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_projects"
-TODAY = dt.date(2026, 11, 28)
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
+
 ENV = {
     "AIPM_WORKBENCH_TODAY": TODAY.isoformat(),
     "AIPM_WORKBENCH_DB": None,

@@ -8,6 +8,7 @@ import os
 import stat
 
 import pytest
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 from markdown_check import assert_no_markup_from_text, inline_text, parse
 
 from aipm_workbench.domain import Decision, iter_assessment_paths, read_assessment
@@ -15,7 +16,6 @@ from aipm_workbench.render import TemplateProblem
 from aipm_workbench.services import records
 from aipm_workbench.storage import Store
 
-TODAY = dt.date(2026, 11, 28)
 SAMPLE_IDS = sorted(p.stem for p in iter_assessment_paths(["sample_projects"]))
 
 

@@ -21,7 +21,8 @@ from aipm_workbench.render import Renderer, record_context
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_projects"
-TODAY = dt.date(2026, 11, 28)
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
+
 ENV = {
     "AIPM_WORKBENCH_TODAY": TODAY.isoformat(),
     "AIPM_WORKBENCH_DB": None,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 from markdown_check import assert_no_markup_from_text, inline_text, parse
 
 from aipm_workbench.render import Renderer, portfolio_context
 from aipm_workbench.storage import PortfolioRow
 
-TODAY = dt.date(2026, 11, 28)
 HOSTILE = "Evil | name `x` # <b>b</b> {{ 7*7 }}\n- not a list"
 
 

@@ -4,18 +4,17 @@ ratings, tiers and rules are never cut short with an ellipsis."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import html
 import re
 
 import pytest
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 from textual.app import App
 from textual.widgets import Markdown
 
 from aipm_workbench.domain import evaluate, read_assessment
 from aipm_workbench.render import Renderer, record_context
 
-TODAY = dt.date(2026, 11, 28)
 # The samples with the longest harm and fallback ids and the most fallbacks.
 SAMPLES = ["radiology-prelabels", "support-bot", "fraud-alerts", "credit-limit-assist"]
 

@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 from markdown_check import assert_no_markup_from_text, inline_text, parse
 
 from aipm_workbench.domain import evaluate, iter_assessment_paths, parse_assessment, read_assessment
 from aipm_workbench.render import Renderer, record_context
 from aipm_workbench.render.markdown import clean
 
-TODAY = dt.date(2026, 11, 28)
 SECTIONS = [
     "Context",
     "Harms",

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 from markdown_check import parse
 
 from aipm_workbench.domain import evaluate, parse_assessment
 from aipm_workbench.render import Renderer, TemplateProblem, portfolio_context, record_context
-
-TODAY = dt.date(2026, 11, 28)
 
 
 def context(name: str = "A feature") -> dict:

@@ -3,13 +3,10 @@ from DOMAIN.md with today = 2026-11-28, and what the samples cover together."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 
 from aipm_workbench.domain import Tier, Verdict, builtin_taxonomy, evaluate, read_assessment
-
-TODAY = dt.date(2026, 11, 28)
 
 EXPECTED = {
     "call-summaries": ("kill", {"F05"}),

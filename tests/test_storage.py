@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 from storage_support import DATES, check_consistent, varied_portfolio
 
 from aipm_workbench.domain import (
@@ -20,7 +21,6 @@ from aipm_workbench.domain import (
 )
 from aipm_workbench.storage import DatabaseDamaged, ImportReport, Store
 
-TODAY = dt.date(2026, 11, 28)
 # Some fall on dates the portfolio uses (a metric decided, a check or review due
 # that very day): the boundaries of the date-dependent findings.
 TODAYS = [dt.date(2025, 1, 1), DATES[8], DATES[12], TODAY, dt.date(2027, 5, 1), dt.date(2028, 1, 1)]

@@ -15,7 +15,7 @@ from aipm_workbench.storage import SCHEMA_VERSION, Store
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "workbench-v1.duckdb"
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_projects"
-TODAY = dt.date(2026, 11, 28)
+from conftest import TODAY  # noqa: E402  (the one fixed "today" of the tests)
 
 
 def raw(path: Path, query: str) -> list[tuple]:

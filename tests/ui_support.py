@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import functools
 import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from conftest import TODAY  # noqa: F401  (re-exported: the one fixed "today" of the tests)
 from textual.worker import WorkerFailed, WorkerState
 
 from aipm_workbench.domain import iter_assessment_paths, parse_assessment, read_assessment
@@ -18,7 +18,7 @@ from aipm_workbench.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_projects"
-TODAY = dt.date(2026, 11, 28)
+
 SIZE = (100, 32)
 
 
