@@ -32,6 +32,9 @@ NASTY = [
     "0.5", "1.0000001", '""', '"x"', "[]", "{}", "true", "[1, 2]", '"\\u202e"',
     '"\\u001b]0;title\\u0007"', "1970-01-01", "2999-12-31", "2026-02-30",
     '"' + "a" * 300 + '"', '"../../etc/passwd"', '"DROP TABLE revisions"',
+    "1e-200", "5e-324", "9999-12-31", "1969-12-31", "3000-01-01",
+    '{ op = "<", value = 0.02 }', '{ metric = "nope", op = ">", value = 1 }',
+    '"sha256:' + "0" * 64 + '"', '["not-a-case"]',
 ]  # fmt: skip
 
 
@@ -54,7 +57,9 @@ def _nudge_number(text: str, rng: random.Random) -> str:
     if not numbers:
         return text
     m = rng.choice(numbers)
-    new = rng.choice(["1", "5", "3", "0.0001", "0.999", "1.0", "1e-6", "100000000", "0.5", "2"])
+    new = rng.choice(
+        ["1", "5", "3", "0.0001", "0.999", "1.0", "1e-6", "100000000", "0.5", "2", "1e-200"]
+    )
     return text[: m.start()] + new + text[m.end() :]
 
 
