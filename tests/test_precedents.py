@@ -133,3 +133,30 @@ def test_a_file_without_precedents_exports_without_the_key(runner, tmp_path, fmt
     assert result.exit_code == 0, result.output
     for path in files:
         assert (out2 / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_taxonomy_counts_the_cases_of_each_type(runner):
+    counts = builtin_casebook().counts_by_type()
+    result = runner.invoke(main, ["taxonomy", "--format", "json"])
+    assert result.exit_code == 0
+    types = {t["id"]: t for t in json.loads(result.stdout)["types"]}
+    assert types["rights.privacy"]["cases"] == counts["rights.privacy"] == 5
+    for type_id, t in types.items():
+        assert t["cases"] == len(builtin_casebook().of_type(type_id))
+    assert sum(1 for t in types.values() if t["cases"]) >= 12
+    text = runner.invoke(main, ["taxonomy"]).stdout
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("rights.privacy:"))
+    assert "(5 cases in the casebook)" in line
+
+
+def test_a_replacement_taxonomy_counts_no_cases_for_its_own_types(runner, tmp_path):
+    tax = tmp_path / "acme.toml"
+    tax.write_text(
+        'id = "acme"\nversion = 2\nname = "Acme"\n[[families]]\nid = "people"\nlabel = "People"\n'
+        '[[types]]\nid = "people.upset"\nfamily = "people"\nlabel = "Upset"\n'
+        'description = "d"\nquestions = ["q?"]\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["taxonomy", "--taxonomy", str(tax), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["types"][0]["cases"] == 0
