@@ -117,7 +117,9 @@ def test_a_file_without_precedents_exports_without_the_key(runner, tmp_path, fmt
     samples = ROOT / "sample_projects"
     assert runner.invoke(main, ["import", "--db", db, str(samples)]).exit_code == 0
     out = tmp_path / "out"
-    result = runner.invoke(main, ["export", "--all", "--db", db, "--out", str(out), "--format", fmt])
+    result = runner.invoke(
+        main, ["export", "--all", "--db", db, "--out", str(out), "--format", fmt]
+    )
     assert result.exit_code == 0, result.output
     files = sorted(out.glob(f"*.{fmt}"))
     assert files
