@@ -309,28 +309,29 @@ class PrecedentsField(Field):
         self.post_message(self.Changed(self, self.path, value))
 
 
-def reference_rows(harm: dict, casebook: Casebook | None = None) -> Text:
-    """The PM's ratings of a harm above the reference ratings of each linked case."""
+def reference_rows(harm: dict, casebook: Casebook | None = None, most: int = 3) -> Text | None:
+    """The PM's ratings of a harm above the reference ratings of each linked case
+    (at most ``most`` of them), one line each; None when no case is linked."""
     casebook = casebook or builtin_casebook()
     linked = [casebook.get(p) for p in harm.get("precedents") or [] if isinstance(p, str)]
     cases = [c for c in linked if c is not None]
-    out = Text(no_wrap=True, overflow="ellipsis")
     if not cases:
-        out.append(
-            "No precedent linked: Space on a case below links it, to compare its ratings.", "dim"
-        )
-        return out
-    out.append(f"{'':<34}S  L  R  D  tier\n", "bold")
-    mine = [harm.get(k) for k in RATINGS]
+        return None
+    out = Text(no_wrap=True, overflow="ellipsis")
 
     def row(name: str, values: list[Any], style: str = "") -> None:
-        cells = "  ".join(str(v) if isinstance(v, int) else "-" for v in values)
+        cells = " ".join(
+            f"{k}{v if isinstance(v, int) and not isinstance(v, bool) else '-'}"
+            for k, v in zip(LETTERS, values, strict=True)
+        )
         tier = (tier_name(values) or "-").capitalize()
-        out.append(f"{name[:33]:<34}", style)
-        out.append(f"{cells}  {tier}\n", style)
+        out.append(f"{cells} {tier:<8}", style)
+        out.append(f" {name}\n", style)
 
-    row("Yours", mine, "bold")
-    for case in cases:
+    row("yours", [harm.get(k) for k in RATINGS], "bold")
+    for case in cases[:most]:
         row(safe_text(f"{case.title} ({case.year})"), list(case.ratings))
+    if len(cases) > most:
+        out.append(f"and {len(cases) - most} more linked\n", "dim")
     out.rstrip()
     return out

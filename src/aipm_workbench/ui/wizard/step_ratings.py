@@ -48,14 +48,14 @@ class RatingsStep(StepPane):
         with Horizontal(id="ratings-result", classes="live"):
             yield TierBadge("-", id="ratings-tier")
             yield Live("", id="ratings-rule", markup=False)
+        # The reference ratings of the linked precedents, beside the PM's own.
+        yield Live("", id="ratings-reference", markup=False)
 
     def compose_body(self) -> ComposeResult:
         yield Live("Add a harm in step 2 first.", id="ratings-empty", classes="empty")
         yield Scope(
             "harms[0]",
             Live(id="ratings-statement", classes="guidance", markup=False),
-            # The reference ratings of the linked precedents, beside the PM's own.
-            Live(id="ratings-reference", classes="live", markup=False),
             *[
                 Field(key, None, RatingScale(key, id=f"rate-{key}"), kind="rating", required=True)
                 for key in RATINGS
@@ -116,7 +116,10 @@ class RatingsStep(StepPane):
         tier, text = tier_line(ratings)
         self.query_one("#ratings-tier", TierBadge).show(tier, None if tier else "no tier yet")
         self.query_one("#ratings-rule", Static).update(text)
-        self.query_one("#ratings-reference", Static).update(reference_rows(harm))
+        rows = reference_rows(harm)
+        reference = self.query_one("#ratings-reference", Static)
+        reference.display = rows is not None
+        reference.update(rows or "")
         self.query_one("#ratings-precedents", PrecedentsField).show_for(harm)
 
     @on(Select.Changed, "#ratings-select")
