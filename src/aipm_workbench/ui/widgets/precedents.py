@@ -135,10 +135,74 @@ class CaseScreen(ModalScreen[bool]):
         self.dismiss(True)
 
 
+class CasesScreen(ModalScreen[None]):
+    """The cases of one harm type; Enter reads the highlighted one, Esc closes."""
+
+    DEFAULT_CSS = """
+    CasesScreen { align: center middle; }
+    CasesScreen > #cases {
+        width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    CasesScreen #cases-title { text-style: bold; }
+    CasesScreen #cases-keys { color: $text-muted; }
+    CasesScreen OptionList {
+        height: auto; max-height: 20; border: none; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="cases.close"),
+    ]
+
+    def __init__(self, type_id: str, casebook: Casebook | None = None) -> None:
+        super().__init__()
+        self.type_id = type_id
+        self.casebook = casebook or builtin_casebook()
+
+    def compose(self) -> ComposeResult:
+        harm_type = builtin_taxonomy().get(self.type_id)
+        label = harm_type.label if harm_type else self.type_id
+        cases = self.casebook.of_type(self.type_id)
+        with Vertical(id="cases"):
+            yield Label(
+                f"{label}: {len(cases)} case{'s' if len(cases) != 1 else ''} in the casebook",
+                id="cases-title",
+            )
+            yield OptionList(*(case_option(c) for c in cases), id="cases-list")
+            yield Label("Enter reads a case · Esc closes", id="cases-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#cases-list")
+    def _read(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        incident = self.casebook.get(event.option.id or "")
+        if incident is not None:
+            self.app.push_screen(CaseScreen(incident))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def case_option(incident: Incident, linked: bool | None = None) -> Option:
+    """A case as one line of a list: its reference ratings, title and year."""
+    prompt = Text(no_wrap=True, overflow="ellipsis")
+    if linked is not None:
+        prompt.append("[x] " if linked else "[ ] ", "bold" if linked else "dim")
+    prompt.append(ratings_text(incident) + "  ", "dim")
+    prompt.append(safe_text(incident.title))
+    prompt.append(f" ({incident.year})", "dim")
+    return Option(prompt, id=incident.id)
+
+
 class PrecedentsList(OptionList):
     """The cases; Enter reads the highlighted one, Space links or unlinks it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Read case", id="precedents.read"),
         Binding("space,l", "toggle", "Link/unlink", id="precedents.toggle"),
     ]
 
@@ -154,7 +218,9 @@ class PrecedentsPanel(Vertical):
 
     DEFAULT_CSS = """
     PrecedentsPanel { height: auto; width: 1fr; }
-    PrecedentsPanel > #precedents-head { height: auto; color: $text-muted; }
+    PrecedentsPanel > #precedents-head {
+        height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     PrecedentsPanel > PrecedentsList {
         height: auto; max-height: 7; border: none; padding: 0; background: $surface;
         text-wrap: nowrap; text-overflow: ellipsis;
@@ -228,13 +294,7 @@ class PrecedentsPanel(Vertical):
         return out
 
     def _option(self, incident: Incident) -> Option:
-        linked = incident.id in self.linked
-        prompt = Text(no_wrap=True, overflow="ellipsis")
-        prompt.append("[x] " if linked else "[ ] ", "bold" if linked else "dim")
-        prompt.append(ratings_text(incident) + "  ", "dim")
-        prompt.append(safe_text(incident.title))
-        prompt.append(f" ({incident.year})", "dim")
-        return Option(prompt, id=incident.id)
+        return case_option(incident, incident.id in self.linked)
 
     def toggle(self, incident_id: str) -> None:
         """Link the case to the harm, or unlink it; posts :class:`Toggled`."""
@@ -307,6 +367,19 @@ class PrecedentsField(Field):
         value = self.value()
         self._shown = value
         self.post_message(self.Changed(self, self.path, value))
+
+
+class ReferenceRows(Live):
+    """The PM's ratings above the linked cases' reference ratings (one line each)."""
+
+    DEFAULT_CSS = """
+    ReferenceRows { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def show(self, harm: dict) -> None:
+        rows = reference_rows(harm)
+        self.display = rows is not None
+        self.update(rows or "")
 
 
 def reference_rows(harm: dict, casebook: Casebook | None = None, most: int = 3) -> Text | None:

@@ -10,7 +10,7 @@ from textual.widgets import Label, Select, Static
 
 from ...domain import RATINGS, Step, priority, rpn
 from ...domain.scales import DIRECTION
-from ..widgets.precedents import PrecedentsField, reference_rows
+from ..widgets.precedents import PrecedentsField, ReferenceRows
 from ..widgets.rating import RatingScale
 from .base import ItemSelect, NextHarmButton, StepPane, TierBadge, harm_label
 from .fields import Field, Scope, choice, text_area, text_input
@@ -49,7 +49,7 @@ class RatingsStep(StepPane):
             yield TierBadge("-", id="ratings-tier")
             yield Live("", id="ratings-rule", markup=False)
         # The reference ratings of the linked precedents, beside the PM's own.
-        yield Live("", id="ratings-reference", markup=False)
+        yield ReferenceRows("", id="ratings-reference", markup=False)
 
     def compose_body(self) -> ComposeResult:
         yield Live("Add a harm in step 2 first.", id="ratings-empty", classes="empty")
@@ -116,10 +116,7 @@ class RatingsStep(StepPane):
         tier, text = tier_line(ratings)
         self.query_one("#ratings-tier", TierBadge).show(tier, None if tier else "no tier yet")
         self.query_one("#ratings-rule", Static).update(text)
-        rows = reference_rows(harm)
-        reference = self.query_one("#ratings-reference", Static)
-        reference.display = rows is not None
-        reference.update(rows or "")
+        self.query_one("#ratings-reference", ReferenceRows).show(harm)
         self.query_one("#ratings-precedents", PrecedentsField).show_for(harm)
 
     @on(Select.Changed, "#ratings-select")
