@@ -13,7 +13,12 @@ from aipm_workbench.domain import Step, read_assessment
 from aipm_workbench.domain.casebook import builtin_casebook
 from aipm_workbench.storage import Store
 from aipm_workbench.ui.screens.wizard import WizardScreen
-from aipm_workbench.ui.widgets.precedents import CaseScreen, PrecedentsList, ranked_cases
+from aipm_workbench.ui.widgets.precedents import (
+    CaseScreen,
+    CasesScreen,
+    PrecedentsList,
+    ranked_cases,
+)
 from aipm_workbench.ui.wizard.dialogs import TaxonomyPicker
 
 STATEMENT = "If memory shows one user's private chats to another, then users lose privacy."
@@ -104,3 +109,43 @@ async def test_a_new_privacy_harm_links_a_precedent_that_is_saved(tmp_path):
     )
     assert harm.precedents == ["lee-luda-chatbot"]
     assert (harm.severity, harm.likelihood, harm.reversibility, harm.detectability) == (4, 3, 4, 3)
+
+
+@pilot_test
+async def test_the_taxonomy_browser_counts_and_opens_a_types_cases(tmp_path):
+    app = make_app(tmp_path / "w.duckdb", today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(WizardScreen.new(TODAY, step="harms"))
+        await settle(pilot)
+        await pilot.press("enter")  # Add harm
+        await settle(pilot)
+        assert isinstance(app.screen, TaxonomyPicker)
+        await pilot.press(*"privacy", "enter")  # to the first match
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Loss of privacy  5" in text
+        assert "5 cases in the casebook: c reads them" in text
+
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CasesScreen)
+        text = screen_text(app)
+        assert "Loss of privacy: 5 cases in the casebook" in text
+        for case in builtin_casebook().of_type("rights.privacy"):
+            assert case.title[:40] in text
+        await pilot.press("enter")  # read the first
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        first = builtin_casebook().of_type("rights.privacy")[0]
+        assert app.screen.incident.id == first.id
+        assert "Space links" not in screen_text(app)  # nothing to link to here
+        await pilot.press("space")  # does nothing: no harm to link to
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TaxonomyPicker)
+        await pilot.press("enter")  # the type is still picked as before
+        await settle(pilot)
+        assert isinstance(app.screen, WizardScreen)
+        assert app.screen.data["harms"][0]["type"] == "rights.privacy"

@@ -199,6 +199,13 @@ class TaxonomyBrowser(Vertical):
         out.append(f"  {t.id}", "dim")
         if t.mit_cause:
             out.append(f"  MIT AI Risk Repository {t.mit_cause}", "dim")
+        cases = builtin_casebook().of_type(t.id)
+        n = len(cases)
+        out.append("\n")
+        if n:
+            out.append(f"{n} case{'s' if n != 1 else ''} in the casebook: c reads them", "italic")
+        else:
+            out.append("No case of this type in the casebook yet", "dim")
         out.append("\n\n" + t.description + "\n\n")
         out.append("Guiding questions\n", "bold")
         for q in t.questions:
@@ -206,13 +213,10 @@ class TaxonomyBrowser(Vertical):
         if t.example:
             out.append("\nExample\n", "bold")
             out.append(t.example + "\n")
-        cases = builtin_casebook().of_type(t.id)
         if cases:
-            out.append(f"\nPrecedents: {len(cases)} case{'s' if len(cases) != 1 else ''}\n", "bold")
+            out.append("\nPrecedents\n", "bold")
             for case in cases[:3]:
                 out.append(f" • {case.title} ({case.year})\n")
-            more = f" (and {len(cases) - 3} more)" if len(cases) > 3 else ""
-            out.append(f"\nEnter picks this type; c reads its cases{more}.", "italic")
-        else:
-            out.append("\nThe casebook has no case of this type yet.\n", "dim")
-            out.append("\nEnter picks this type.", "italic")
+            if len(cases) > 3:
+                out.append(f" and {len(cases) - 3} more\n")
+        out.append("\nEnter picks this type" + ("; c reads its cases." if cases else "."), "italic")
