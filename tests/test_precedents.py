@@ -87,6 +87,14 @@ def test_a_precedent_that_is_not_a_slug_is_named(runner, tmp_path):
     assert "harms[0].precedents[0]" in result.stderr
 
 
+def test_a_case_cited_twice_by_one_harm_is_named(runner, tmp_path):
+    path = write(tmp_path, ["lee-luda-chatbot", "clearview-ai-fines", "lee-luda-chatbot"])
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "harms[0].precedents[2]: 'lee-luda-chatbot' is cited twice" in result.stderr
+    assert "precedents[0]" in result.stderr.split("cited twice")[1]
+
+
 @pytest.mark.parametrize("fmt", ["toml", "json"])
 def test_precedents_round_trip_through_import_and_export(runner, tmp_path, fmt):
     cited = ["lee-luda-chatbot", "chatgpt-italy-garante"]

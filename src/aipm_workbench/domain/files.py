@@ -337,7 +337,15 @@ def _precedent_problems(data: dict) -> list[str]:
 
     casebook = builtin_casebook()
     problems: list[str] = []
+    first: dict[tuple[int, str], int] = {}
     for i, j, pid in cited:
+        if (i, pid) in first:
+            problems.append(
+                f"harms[{i}].precedents[{j}]: {pid!r} is cited twice "
+                f"(also harms[{i}].precedents[{first[i, pid]}]); cite each case once"
+            )
+            continue
+        first[i, pid] = j
         if casebook.get(pid) is not None:
             continue
         close = casebook.closest(pid)
