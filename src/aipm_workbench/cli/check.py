@@ -138,12 +138,19 @@ def _taxonomy(path: str | None):
 )
 @click.option("--taxonomy", "taxonomy_file", metavar="FILE", help="Show this taxonomy file.")
 def taxonomy(fmt: str, taxonomy_file: str | None) -> None:
-    """List the harm taxonomy: families, types, guiding questions and examples."""
+    """List the harm taxonomy: families, types, guiding questions and examples, and
+    how many cases of the incident casebook show each type (`incidents --type ID`)."""
+    from ..domain.casebook import builtin_casebook
+
     tax = _taxonomy(taxonomy_file)
+    counts = builtin_casebook().counts_by_type()
     if fmt == "json":
         from ..render.cells import json_text
 
-        click.echo(json_text(tax.model_dump(mode="json")))
+        out = tax.model_dump(mode="json")
+        for t in out.get("types", []):
+            t["cases"] = counts.get(t["id"], 0)
+        click.echo(json_text(out))
         return
     say(f"{tax.name} ({tax.ref})")
     for fam in tax.families:
@@ -152,7 +159,8 @@ def taxonomy(fmt: str, taxonomy_file: str | None) -> None:
         for t in tax.types_in(fam.id):
             mit = f"  [MIT {t.mit_cause}]" if t.mit_cause else ""
             say()
-            say(f"  {t.id}: {t.label}{mit}")
+            cases = counts.get(t.id, 0)
+            say(f"  {t.id}: {t.label}{mit}  ({plural(cases, 'case')} in the casebook)")
             click.echo(_wrap(t.description, "    "))
             for q in t.questions:
                 click.echo(_wrap(q, "      - ", "        "))

@@ -318,6 +318,42 @@ def _cross_problems(data: dict, taxonomy: Taxonomy) -> list[str]:
                         f"fallbacks[{i}].covers[{j}]: {hid!r} is not the id of a harm in this file"
                     )
     problems += _metric_problems(data)
+    problems += _precedent_problems(data)
+    return problems
+
+
+def _precedent_problems(data: dict) -> list[str]:
+    """Every precedent a harm cites is an incident of the built-in casebook."""
+    cited = [
+        (i, j, pid)
+        for i, item in _items(data, "harms")
+        if isinstance(item.get("precedents"), list)
+        for j, pid in enumerate(item["precedents"])
+        if isinstance(pid, str)
+    ]
+    if not cited:
+        return []  # the casebook is loaded only for a file that cites one
+    from .casebook import builtin_casebook
+
+    casebook = builtin_casebook()
+    problems: list[str] = []
+    first: dict[tuple[int, str], int] = {}
+    for i, j, pid in cited:
+        if (i, pid) in first:
+            problems.append(
+                f"harms[{i}].precedents[{j}]: {pid!r} is cited twice "
+                f"(also harms[{i}].precedents[{first[i, pid]}]); cite each case once"
+            )
+            continue
+        first[i, pid] = j
+        if casebook.get(pid) is not None:
+            continue
+        close = casebook.closest(pid)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        problems.append(
+            f"harms[{i}].precedents[{j}]: {pid!r} is not an incident of the casebook{hint}; "
+            "`aipm-workbench incidents` lists them"
+        )
     return problems
 
 

@@ -122,6 +122,7 @@ class Harm(_Model):
     rationale: OptText | None = None
     rater_confidence: Literal["low", "medium", "high"] | None = None
     evidence: list[OptText] = Field(default_factory=list)
+    precedents: list[Slug] = Field(default_factory=list)  # casebook incident ids
     exposure: Exposure | None = None
     residual: Residual | None = None
 

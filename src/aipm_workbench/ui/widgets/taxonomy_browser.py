@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Input, Static, Tree
 
 from ...domain import HarmType, Taxonomy
+from ...domain.casebook import builtin_casebook
 from ...domain.taxonomy import Family
 
 Node = tuple[str, str]  # ("family" | "type", id)
@@ -23,7 +24,21 @@ class TaxonomyTree(Tree[Node]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right", "expand_here", "Expand", show=False),
         Binding("left", "collapse_here", "Collapse", show=False),
+        Binding("c", "cases", "Cases", id="taxonomy.cases"),
     ]
+
+    def action_cases(self) -> None:
+        """Open the casebook's cases of the highlighted type."""
+        from .precedents import CasesScreen
+
+        node = self.cursor_node
+        if node is None or not node.data or node.data[0] != "type":
+            self.notify("Highlight a harm type to read its cases.", timeout=3)
+            return
+        if not builtin_casebook().of_type(node.data[1]):
+            self.notify("The casebook has no case of this type yet.", timeout=3)
+            return
+        self.app.push_screen(CasesScreen(node.data[1]))
 
     def action_expand_here(self) -> None:
         node = self.cursor_node
@@ -114,8 +129,12 @@ class TaxonomyBrowser(Vertical):
             if not types:
                 continue
             node = tree.root.add(f"{family.label}", data=("family", family.id))
+            counts = builtin_casebook().counts_by_type()
             for t in types:
-                node.add_leaf(t.label, data=("type", t.id))
+                label = Text(t.label)
+                if counts.get(t.id):
+                    label.append(f"  {counts[t.id]}", "dim")
+                node.add_leaf(label, data=("type", t.id))
             if query:
                 node.expand()
 
@@ -180,6 +199,13 @@ class TaxonomyBrowser(Vertical):
         out.append(f"  {t.id}", "dim")
         if t.mit_cause:
             out.append(f"  MIT AI Risk Repository {t.mit_cause}", "dim")
+        cases = builtin_casebook().of_type(t.id)
+        n = len(cases)
+        out.append("\n")
+        if n:
+            out.append(f"{n} case{'s' if n != 1 else ''} in the casebook: c reads them", "italic")
+        else:
+            out.append("No case of this type in the casebook yet", "dim")
         out.append("\n\n" + t.description + "\n\n")
         out.append("Guiding questions\n", "bold")
         for q in t.questions:
@@ -187,4 +213,10 @@ class TaxonomyBrowser(Vertical):
         if t.example:
             out.append("\nExample\n", "bold")
             out.append(t.example + "\n")
-        out.append("\nEnter picks this type.", "italic")
+        if cases:
+            out.append("\nPrecedents\n", "bold")
+            for case in cases[:3]:
+                out.append(f" • {case.title} ({case.year})\n")
+            if len(cases) > 3:
+                out.append(f" and {len(cases) - 3} more\n")
+        out.append("\nEnter picks this type" + ("; c reads its cases." if cases else "."), "italic")

@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Select, Static, TextArea
 
 from ...domain import Step, builtin_taxonomy
+from ..widgets.precedents import PrecedentsField
 from .base import ItemSelect, PressButton, StepPane, harm_label
 from .dialogs import ConfirmScreen, TaxonomyPicker
 from .fields import Field, Scope, choice, text_area, text_input
@@ -129,6 +130,8 @@ class HarmsStep(StepPane):
                 "Who is affected",
                 text_input("e.g. clients on legal calls", id="harm-affected"),
             ),
+            # Past incidents of the type, best matches to the statement first.
+            PrecedentsField(id="harm-precedents"),
             # Where Tab goes after the last field: the next harm is one key away.
             PressButton("Add another harm", id="add-another-harm", compact=True),
             Live(id="harm-guidance", classes="guidance"),
@@ -154,6 +157,7 @@ class HarmsStep(StepPane):
             self.query_one("#harm-form", Scope).base = f"harms[{current}]"
             super().load()
             self._show_guidance()
+            self._show_precedents()
 
     def refresh_live(self, snapshot) -> None:
         harms = self.harms
@@ -161,6 +165,11 @@ class HarmsStep(StepPane):
             labels = [harm_label(h, i) for i, h in enumerate(harms)]
             self.query_one("#harms-select", ItemSelect).show_items(labels, self.wizard.current_harm)
             self._show_prompt()
+            self._show_precedents()
+
+    def _show_precedents(self) -> None:
+        harm = self.harms[self.wizard.current_harm]
+        self.query_one("#harm-precedents", PrecedentsField).show_for(harm)
 
     def _show_guidance(self) -> None:
         harm = self.harms[self.wizard.current_harm]

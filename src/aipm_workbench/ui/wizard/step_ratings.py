@@ -10,6 +10,7 @@ from textual.widgets import Label, Select, Static
 
 from ...domain import RATINGS, Step, priority, rpn
 from ...domain.scales import DIRECTION
+from ..widgets.precedents import PrecedentsField, ReferenceRows
 from ..widgets.rating import RatingScale
 from .base import ItemSelect, NextHarmButton, StepPane, TierBadge, harm_label
 from .fields import Field, Scope, choice, text_area, text_input
@@ -47,6 +48,8 @@ class RatingsStep(StepPane):
         with Horizontal(id="ratings-result", classes="live"):
             yield TierBadge("-", id="ratings-tier")
             yield Live("", id="ratings-rule", markup=False)
+        # The reference ratings of the linked precedents, beside the PM's own.
+        yield ReferenceRows("", id="ratings-reference", markup=False)
 
     def compose_body(self) -> ComposeResult:
         yield Live("Add a harm in step 2 first.", id="ratings-empty", classes="empty")
@@ -72,6 +75,7 @@ class RatingsStep(StepPane):
                 text_input("sources, comma-separated", id="ratings-evidence"),
                 kind="list",
             ),
+            PrecedentsField(id="ratings-precedents"),
             NextHarmButton("Next harm", id="ratings-next", compact=True),
             id="ratings-form",
         )
@@ -112,6 +116,8 @@ class RatingsStep(StepPane):
         tier, text = tier_line(ratings)
         self.query_one("#ratings-tier", TierBadge).show(tier, None if tier else "no tier yet")
         self.query_one("#ratings-rule", Static).update(text)
+        self.query_one("#ratings-reference", ReferenceRows).show(harm)
+        self.query_one("#ratings-precedents", PrecedentsField).show_for(harm)
 
     @on(Select.Changed, "#ratings-select")
     def _chosen(self, event: Select.Changed) -> None:
