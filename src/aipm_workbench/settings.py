@@ -59,13 +59,47 @@ def default_db_path() -> Path:
     return Path(user_data_dir("aipm-workbench", appauthor=False)) / DB_NAME
 
 
-def resolve_db_path(option: str | os.PathLike | None) -> Path:
-    """``--db``, else ``$AIPM_WORKBENCH_DB``, else the user data directory."""
+WORKSPACE_FILE = "aipm.toml"  # marks a team's workspace (``aipm-workbench init``)
+WORKSPACE_INDEX = Path(".aipm") / "workbench.duckdb"  # the local index, never committed
+
+
+def find_workspace(start: str | os.PathLike | None = None) -> Path | None:
+    """The folder holding ``aipm.toml``: ``start`` (the current folder) or a parent."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / WORKSPACE_FILE).is_file():
+            return folder
+    return None
+
+
+def workspace_root(option: str | os.PathLike | None) -> Path | None:
+    """The workspace in use: none when ``--db`` or ``$AIPM_WORKBENCH_DB`` names a database
+    (the caller checks ``--db``), else ``--workspace DIR``, else the one found upward."""
+    if os.environ.get(DB_ENV):
+        return None
+    if option:
+        root = Path(option).expanduser()
+        if not (root / WORKSPACE_FILE).is_file():
+            raise SettingsError(
+                f"--workspace {root}: no {WORKSPACE_FILE} there; make one with "
+                f"`aipm-workbench init {root}`"
+            )
+        return root.resolve()
+    return find_workspace()
+
+
+def resolve_db_path(
+    option: str | os.PathLike | None, workspace: str | os.PathLike | None = None
+) -> Path:
+    """``--db``, else ``$AIPM_WORKBENCH_DB``, else the workspace's index, else the user
+    data directory."""
     if option:
         return Path(option).expanduser()
     env = os.environ.get(DB_ENV)
     if env:
         return Path(env).expanduser()
+    if workspace is not None:
+        return Path(workspace) / WORKSPACE_INDEX
     return default_db_path()
 
 

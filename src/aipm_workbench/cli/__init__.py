@@ -10,6 +10,7 @@ from . import export as _export  # noqa: F401,E402
 from . import incidents as _incidents  # noqa: F401,E402
 from . import living as _living  # noqa: F401,E402
 from . import portfolio as _portfolio  # noqa: F401,E402
+from . import workspace as _workspace  # noqa: F401,E402
 from .main import main
 
 __all__ = ["main"]

@@ -35,23 +35,59 @@ DB_COMMANDS = frozenset(
         "observations",
         "due",
         "drill",
+        "sync",
     }
 )
 DB_HELP = (
-    "Workbench database file (default: $AIPM_WORKBENCH_DB, else workbench.duckdb "
-    "in the user data directory)."
+    "Workbench database file (default: $AIPM_WORKBENCH_DB, else the workspace's "
+    "index, else workbench.duckdb in the user data directory)."
+)
+WORKSPACE_HELP = (
+    "A team's workspace (a folder with aipm.toml; default: the current folder or a "
+    "parent that has one). Its files are synced into its local index first."
 )
 
 
 @dataclass
 class Context:
     db_option: str | None
+    workspace_option: str | None = None
+    synced: bool = False
+
+    @property
+    def workspace(self) -> Path | None:
+        """The workspace in use; None when --db or $AIPM_WORKBENCH_DB names a database."""
+        from ..settings import workspace_root
+
+        if self.db_option:
+            return None
+        return workspace_root(self.workspace_option)
 
     @property
     def db_path(self) -> Path:
+        """The database; in a workspace, its index, synced with the files once per command."""
         from ..settings import resolve_db_path
 
-        return resolve_db_path(self.db_option)
+        workspace = self.workspace
+        path = resolve_db_path(self.db_option, workspace)
+        if workspace is not None and not self.synced:
+            self.synced = True
+            report = sync_workspace(workspace, path)
+            for line in report.problems:
+                click.echo(f"aipm-workbench: warning: {line}", err=True)
+        return path
+
+
+def sync_workspace(workspace: Path, path: Path):
+    """Sync a workspace's files into its index at ``path`` (a SyncReport)."""
+    from ..domain.formatting import safe_text
+    from ..services.workspace import sync
+    from ..settings import lock_timeout
+    from ..storage import Store
+
+    report = sync(workspace, Store(path, lock_timeout=lock_timeout()))
+    report.problems = [safe_text(p) for p in report.problems]
+    return report
 
 
 def fail(message: str, code: int = EXIT_INVALID) -> None:
@@ -126,14 +162,15 @@ class Group(click.Group):
 
 @click.group(cls=Group, invoke_without_command=True)
 @click.option("--db", "db", metavar="PATH", envvar=None, help=DB_HELP)
+@click.option("--workspace", "workspace", metavar="DIR", help=WORKSPACE_HELP)
 @click.version_option(package_name="aipm-workbench", prog_name="aipm-workbench")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, workspace: str | None) -> None:
     """aipm-workbench: decide whether an AI feature ships.
 
     Without a command, opens the full-screen workbench on the database.
     """
-    ctx.obj = Context(db_option=db)
+    ctx.obj = Context(db_option=db, workspace_option=workspace)
     if ctx.invoked_subcommand is None:
         open_app = main.commands.get("open")
         if open_app is None:

@@ -21,6 +21,28 @@ class InvalidInput(Exception):
         return [f"{self.source}: {p}" for p in self.problems]
 
 
+class MergeConflict(InvalidInput):
+    """A file still holding git's conflict markers: ``FILE:LINE: unresolved merge
+    conflict (<<<<<<<)`` for each marker, never a parse error."""
+
+    def __init__(self, source: str, markers: list[tuple[int, str]]):
+        self.markers = markers
+        super().__init__(source, [f"line {n}: unresolved merge conflict ({m})" for n, m in markers])
+
+    def lines(self) -> list[str]:
+        return [f"{self.source}:{n}: unresolved merge conflict ({m})" for n, m in self.markers]
+
+
+def conflict_markers(text: str) -> list[tuple[int, str]]:
+    """(line number, marker) of each merge-conflict marker line in ``text``."""
+    found = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        for marker in ("<<<<<<<", "=======", ">>>>>>>", "|||||||"):
+            if line.startswith(marker) and (line == marker or line[7:8] == " "):
+                found.append((n, marker))
+    return found
+
+
 def loc_path(loc: tuple) -> str:
     out = ""
     for part in loc:

@@ -21,7 +21,7 @@ from typing import Any
 import tomli as tomllib  # the reference parser (errors with line and column)
 from pydantic import ValidationError
 
-from .errors import InvalidInput, pydantic_problems
+from .errors import InvalidInput, MergeConflict, conflict_markers, pydantic_problems
 from .models import FORMAT_VERSION, Assessment
 from .taxonomy import Taxonomy, builtin_taxonomy
 
@@ -157,6 +157,10 @@ def decode(raw: bytes, source: str, suffix: str) -> dict:
         raise InvalidInput(source, ["not a UTF-8 text file: is this an assessment file?"]) from None
     if "\x00" in text:
         raise InvalidInput(source, ["contains binary data: is this an assessment file?"])
+    if "<<<<<<<" in text or ">>>>>>>" in text:
+        markers = conflict_markers(text)
+        if markers:
+            raise MergeConflict(source, markers)
     try:
         data = json.loads(text) if suffix == ".json" else _loads_toml(text)
     except tomllib.TOMLDecodeError as exc:

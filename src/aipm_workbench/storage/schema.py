@@ -57,6 +57,16 @@ LATEST_VIEW = """
     LEFT JOIN live l ON l.feature_id = f.id
 """
 
+WORKSPACE_FILES = """
+    CREATE TABLE workspace_files (
+        path VARCHAR PRIMARY KEY,
+        size BIGINT NOT NULL,
+        mtime_ns BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        feature_id VARCHAR
+    )
+"""
+
 # Tables of the current version. Ratings and tiers are small integers (tiers:
 # 1 low, 2 medium, 3 high, 4 critical); dates are DATE, times TIMESTAMP in UTC.
 CREATE = [
@@ -144,6 +154,7 @@ CREATE = [
     OBSERVATIONS_TABLE,
     *LIVE_TABLES,
     DRILLS_TABLE,
+    WORKSPACE_FILES,
     LATEST_VIEW,
 ]
 
@@ -177,6 +188,7 @@ def _migrate_2_to_3(con) -> None:
     for statement in LIVE_TABLES:
         con.execute(statement)
     con.execute(DRILLS_TABLE)
+    con.execute(WORKSPACE_FILES)
     con.execute("DROP VIEW latest")
     con.execute(LATEST_VIEW)
     ids = [r[0] for r in con.execute("SELECT id FROM features").fetchall()]

@@ -914,6 +914,36 @@ class Store:
         with self._session(write=False) as con:
             return set() if con is None else drills.drilled_case_ids(con)
 
+    # ------------------------------------------------------ workspace index
+
+    def workspace_files(self) -> dict[str, tuple[int, int, str, str | None]]:
+        """A workspace's files as last synced: path -> (size, mtime_ns, sha256, feature id)."""
+        with self._session(write=False) as con:
+            if con is None:
+                return {}
+            rows = con.execute(
+                "SELECT path, size, mtime_ns, sha256, feature_id FROM workspace_files"
+            ).fetchall()
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def set_workspace_files(self, files: dict[str, tuple[int, int, str, str | None]]) -> None:
+        """Replace the index of a workspace's files (one transaction)."""
+        with self._session(write=True) as con:
+            con.execute("DELETE FROM workspace_files")
+            paths = list(files)
+            if paths:
+                _insert_columns(
+                    con,
+                    "workspace_files",
+                    {
+                        "path": paths,
+                        "size": [files[p][0] for p in paths],
+                        "mtime_ns": [files[p][1] for p in paths],
+                        "sha256": [files[p][2] for p in paths],
+                        "feature_id": [files[p][3] for p in paths],
+                    },
+                )
+
 
 # ------------------------------------------------------------------ helpers
 

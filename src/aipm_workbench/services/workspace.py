@@ -1,0 +1,163 @@
+"""A team's workspace: a folder (usually a git repository) of assessment files whose
+local DuckDB index is kept in step with them (``init``, ``sync``).
+
+The files are the record; the index (``.aipm/workbench.duckdb``, ignored by git)
+is rebuilt from them. ``sync`` reads what changed since the last sync: a file
+whose size and modification time are unchanged costs a ``stat``; one whose bytes
+hash as before costs a hash; only new or changed content is parsed and becomes a
+revision (an assessment equal to its feature's latest revision creates none).
+A bad file (invalid, or holding merge-conflict markers) does not stop the others:
+it is reported and its feature keeps its last good revision. Two files holding
+one feature id are both reported and neither is synced until one is fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..domain.errors import InvalidInput
+from ..settings import WORKSPACE_FILE, WORKSPACE_INDEX
+
+ASSESSMENTS = "assessments"
+OBSERVATIONS = "observations"
+FORMAT = "aipm-workspace/1"
+SUFFIXES = (".toml", ".json")
+
+
+class WorkspaceError(ValueError):
+    """A workspace cannot be made or used; the message says why and what to do."""
+
+
+def init(folder: Path, name: str | None = None) -> list[Path]:
+    """Make ``folder`` a workspace; returns what was created. Refuses an existing one."""
+    folder = folder.expanduser()
+    if (folder / WORKSPACE_FILE).exists():
+        raise WorkspaceError(f"{folder} is already a workspace ({WORKSPACE_FILE} is there)")
+    if folder.exists() and not folder.is_dir():
+        raise WorkspaceError(f"{folder} is not a folder")
+    made: list[Path] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    title = name or folder.resolve().name
+    manifest = folder / WORKSPACE_FILE
+    manifest.write_text(
+        f'format = "{FORMAT}"\nname = {_toml_string(title)}\n'
+        f"created = {dt.date.today().isoformat()}\n",
+        encoding="utf-8",
+    )
+    made.append(manifest)
+    for sub in (ASSESSMENTS, OBSERVATIONS):
+        (folder / sub).mkdir(exist_ok=True)
+        keep = folder / sub / ".gitkeep"
+        if not keep.exists():
+            keep.touch()
+            made.append(keep)
+    ignore = folder / ".gitignore"
+    entry = f"{WORKSPACE_INDEX.parts[0]}/"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if entry not in lines:
+        with ignore.open("a", encoding="utf-8") as out:
+            if lines and lines[-1] != "":
+                out.write("\n")
+            out.write(f"# the workbench's local index, rebuilt from the files\n{entry}\n")
+        made.append(ignore)
+    return made
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass
+class SyncReport:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)  # one line per bad file or duplicate
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        bad = f", {len(self.problems)} problem(s)" if self.problems else ""
+        return (
+            f"synced: {self.new} new, {self.changed} changed, {self.unchanged} unchanged files{bad}"
+        )
+
+
+def _files(root: Path) -> list[Path]:
+    folder = root / ASSESSMENTS
+    if not folder.is_dir():
+        return []
+    out = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out += [Path(dirpath) / f for f in sorted(filenames) if f.lower().endswith(SUFFIXES)]
+    return out
+
+
+def sync(root: Path, store) -> SyncReport:
+    """Bring the store in step with ``root``'s assessment files (see the module's notes)."""
+    from ..domain.files import decode, parse_assessment, read_file
+    from ..storage import rows
+
+    report = SyncReport()
+    known = store.workspace_files()
+    index: dict[str, tuple[int, int, str, str | None]] = {}
+    parsed: dict[str, tuple[str, object]] = {}  # relative path -> (feature id, assessment)
+    for path in _files(root):
+        rel = path.relative_to(root).as_posix()
+        try:
+            st = path.stat()
+        except OSError as exc:
+            report.problems.append(f"{rel}: cannot be read: {exc.strerror or exc}")
+            continue
+        before = known.get(rel)
+        if before and before[:2] == (st.st_size, st.st_mtime_ns) and before[3]:
+            index[rel] = before
+            report.unchanged += 1
+            continue
+        try:
+            raw = read_file(path)
+        except InvalidInput as exc:
+            report.problems += exc.lines()
+            continue
+        digest = hashlib.sha256(raw).hexdigest()
+        if before and before[2] == digest and before[3]:
+            index[rel] = (st.st_size, st.st_mtime_ns, digest, before[3])
+            report.unchanged += 1
+            continue
+        try:
+            a = parse_assessment(decode(raw, rel, path.suffix.lower()), rel)
+        except InvalidInput as exc:
+            report.problems += exc.lines()
+            if before:
+                index[rel] = before  # keeps its last good revision
+            continue
+        index[rel] = (st.st_size, st.st_mtime_ns, digest, a.feature.id)
+        parsed[rel] = (a.feature.id, a)
+        if before:
+            report.changed += 1
+        else:
+            report.new += 1
+    holders: dict[str, list[str]] = {}
+    for rel, entry in index.items():
+        if entry[3]:
+            holders.setdefault(entry[3], []).append(rel)
+    for fid, paths in sorted(holders.items()):
+        if len(paths) > 1:
+            report.problems.append(
+                f"{' and '.join(sorted(paths))}: both hold the feature id {fid!r}; neither is "
+                "synced until one of them is renamed or removed"
+            )
+            for rel in paths:
+                parsed.pop(rel, None)
+    prepared = [rows.prepare(a) for _, (fid, a) in sorted(parsed.items())]
+    if prepared:
+        store.import_prepared(prepared, note="sync")
+    store.set_workspace_files(index)
+    return report
