@@ -158,3 +158,14 @@ def test_exposure_changes_and_people_harmed(build):
     ]
     del new["harms"][0]["exposure"]
     assert diff_assessments(load(old), load(new))[0] == "harm leak: exposure estimate removed"
+
+
+def test_a_change_of_cited_precedents_is_a_change(build):
+    from aipm_workbench.domain import parse_assessment
+    from aipm_workbench.domain.diff import diff_assessments
+
+    before = parse_assessment(build.data(harms=[build.harm("x", 2, 2, 2, 2)]), "a")
+    after = parse_assessment(
+        build.data(harms=[build.harm("x", 2, 2, 2, 2, precedents=["microsoft-tay"])]), "a"
+    )
+    assert any("precedents" in line for line in diff_assessments(before, after))

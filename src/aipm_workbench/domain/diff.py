@@ -197,7 +197,7 @@ def _harm_changes(old: Harm, new: Harm) -> list[str]:
             out.append(f"{r} {a} -> {b}")
     out += _residual_changes(old.residual, new.residual)
     out += _exposure_changes(old.exposure, new.exposure)
-    for key in ("rationale", "rater_confidence", "evidence"):
+    for key in ("rationale", "rater_confidence", "evidence", "precedents"):
         _field(out, key, getattr(old, key), getattr(new, key))
     return out
 
