@@ -100,15 +100,46 @@ def _files(root: Path) -> list[Path]:
     return out
 
 
+PARALLEL_FROM = 400  # files to parse before worker processes pay for themselves
+
+
+def _parse(item: tuple[str, bytes, str]):
+    """(path, feature id and rows ready to store, or the problems) of one file's bytes."""
+    from ..domain.files import decode, parse_assessment
+    from ..storage import rows
+
+    rel, raw, suffix = item
+    try:
+        a = parse_assessment(decode(raw, rel, suffix), rel)
+    except InvalidInput as exc:
+        return rel, None, exc.lines()
+    return rel, (a.feature.id, rows.prepare(a)), []
+
+
+def _parse_all(items: list[tuple[str, bytes, str]]):
+    """Every item parsed, in order; in worker processes when there are many (started
+    fresh, so that no database thread of this process is copied into them)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        return [_parse(i) for i in items]
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(_parse, items, chunksize=64))
+
+
 def sync(root: Path, store) -> SyncReport:
     """Bring the store in step with ``root``'s assessment files (see the module's notes)."""
-    from ..domain.files import decode, parse_assessment, read_file
-    from ..storage import rows
+    from ..domain.files import read_file
 
     report = SyncReport()
     known = store.workspace_files()
     index: dict[str, tuple[int, int, str, str | None]] = {}
-    parsed: dict[str, tuple[str, object]] = {}  # relative path -> (feature id, assessment)
+    todo: list[tuple[str, bytes, str]] = []
+    stats: dict[str, tuple[int, int, str]] = {}
     for path in _files(root):
         rel = path.relative_to(root).as_posix()
         try:
@@ -131,15 +162,18 @@ def sync(root: Path, store) -> SyncReport:
             index[rel] = (st.st_size, st.st_mtime_ns, digest, before[3])
             report.unchanged += 1
             continue
-        try:
-            a = parse_assessment(decode(raw, rel, path.suffix.lower()), rel)
-        except InvalidInput as exc:
-            report.problems += exc.lines()
+        stats[rel] = (st.st_size, st.st_mtime_ns, digest)
+        todo.append((rel, raw, path.suffix.lower()))
+    parsed: dict[str, tuple[str, object]] = {}  # path -> (feature id, rows ready to store)
+    for rel, done, problems in _parse_all(todo):
+        before = known.get(rel)
+        if done is None:
+            report.problems += problems
             if before:
                 index[rel] = before  # keeps its last good revision
             continue
-        index[rel] = (st.st_size, st.st_mtime_ns, digest, a.feature.id)
-        parsed[rel] = (a.feature.id, a)
+        index[rel] = (*stats[rel], done[0])
+        parsed[rel] = done
         if before:
             report.changed += 1
         else:
@@ -156,7 +190,7 @@ def sync(root: Path, store) -> SyncReport:
             )
             for rel in paths:
                 parsed.pop(rel, None)
-    prepared = [rows.prepare(a) for _, (fid, a) in sorted(parsed.items())]
+    prepared = [p for _, (fid, p) in sorted(parsed.items())]
     if prepared:
         store.import_prepared(prepared, note="sync")
     store.set_workspace_files(index)
