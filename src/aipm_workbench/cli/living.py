@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,66 +128,23 @@ class Problems(list):
 
 def _metric_problem(a: Assessment | None, feature_id: str, metric: str) -> str | None:
     """Why this metric cannot be observed for this feature, or None when it can."""
-    from ..domain.living import OBSERVED_POPULATION
+    from ..domain.observations import metric_problem
 
-    if a is None:
-        return f"no feature {feature_id!r} in the database"
-    if metric == OBSERVED_POPULATION:
-        return None
-    tested = {h.test.metric for h in a.hypotheses if h.test is not None}
-    m = a.metric(metric)
-    if m is None:
-        ids = sorted({x.id for x in a.metrics if x.id} | tested | {OBSERVED_POPULATION})
-        return f"{feature_id} has no metric {metric!r}: observable metrics are {', '.join(ids)}"
-    if m.limit is None and metric not in tested:
-        return (
-            f"metric {metric!r} of {feature_id} has no limit and no hypothesis tests it: "
-            "give it a limit (or a test) before recording observations"
-        )
-    return None
-
-
-def _value(raw: str) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    return metric_problem(a, feature_id, metric)
 
 
 def _observation(
     fields: dict[str, str], latest: dict, today: dt.date, where: str, problems: Problems
 ) -> Observation | None:
-    from ..domain.living import Observation
+    from ..domain.observations import check_row
 
-    before = len(problems)
-    fid, metric = fields["feature"].strip(), fields["metric"].strip()
-    key = (fid, metric)
-    if key not in latest:  # one judgement per feature and metric, however many rows
-        latest[key] = _metric_problem(latest.get(fid), fid, metric)
-    why = latest[key]
-    if why:
-        problems.add(where, why)
-    value = _value(fields["value"].strip())
-    if value is None:
-        problems.add(where, f"value {fields['value']!r} is not a finite number")
-    day = None
-    try:
-        day = dt.date.fromisoformat(fields["observed_on"].strip())
-    except ValueError:
-        problems.add(where, f"observed_on {fields['observed_on']!r} is not a date like 2026-03-01")
-    if day is not None and day > today:
-        problems.add(where, f"observed_on {day} is after today ({today})")
-    elif day is not None and day.year < 1970:
-        problems.add(where, f"observed_on {day} is before 1970-01-01")
-    if len(problems) > before:
-        return None
-    source = (fields.get("source") or "").strip() or None
-    return Observation(fid, metric, value, day, source)
+    return check_row(fields, latest, today, where, problems)
 
 
 def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     """(line number, fields) of each data row; exits 2 naming the file on a bad header."""
+    from ..domain.observations import BadHeader, parse_csv
+
     shown = safe_text(str(path))
     try:
         if not path.is_file():
@@ -200,24 +156,11 @@ def _read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
         fail(f"{shown}: cannot read it: {exc.strerror or exc}")
     except UnicodeDecodeError:
         fail(f"{shown}: not UTF-8 text: save the CSV as UTF-8")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header] not in (CSV_HEADER, [*CSV_HEADER, "source"]):
-        got = ",".join(header or [])
-        fail(
-            f"{shown}:1: the header must be {','.join(CSV_HEADER)}[,source], not {safe_text(got)!r}"
-        )
-    names = [h.strip() for h in header]
-    rows = []
-    for fields in reader:
-        if not any(f.strip() for f in fields):
-            continue
-        line = reader.line_num
-        if len(fields) != len(names):
-            rows.append((line, {"__width__": str(len(fields))}))
-            continue
-        rows.append((line, dict(zip(names, fields, strict=True))))
-    return rows
+    try:
+        return parse_csv(text)
+    except BadHeader as exc:
+        fail(f"{shown}:1: {safe_text(str(exc))}")
+        raise  # unreachable: fail exits
 
 
 @main.command()
@@ -268,9 +211,6 @@ def observe(
         found: list[Observation] = []
         for line, fields in rows:
             at = where.format(line=line) if csv_file is not None else "observe"
-            if "__width__" in fields:
-                problems.add(at, f"{fields['__width__']} fields: expected {len(CSV_HEADER)} or 5")
-                continue
             o = _observation(fields, latest, day, at, problems)
             if o is not None:
                 found.append(o)
