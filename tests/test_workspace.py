@@ -168,3 +168,33 @@ def test_db_or_env_leave_workspace_mode(team, tmp_path):
     result = run(team, "--db", str(other), "rank")
     assert result.exit_code == 0
     assert "no features" in result.stderr
+
+
+def test_observations_travel_with_the_record(team, tmp_path):
+    obs = run(team, "observe", "support-bot", "repeat-contact-7d", "0.147", "--on", "2026-11-25")
+    assert obs.exit_code == 0, obs.output
+    written = (team / "observations" / "support-bot.csv").read_text().splitlines()
+    assert written == [
+        "feature,metric,value,observed_on,source",
+        "support-bot,repeat-contact-7d,0.147,2026-11-25,",
+    ]
+    git(team, "add", "-A")
+    git(team, "commit", "-q", "-m", "an observation")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(team), str(clone))
+    states = json.loads(run(clone, "rank", "--format", "json").stdout)
+    assert {r["id"]: r["decision_state"] for r in states}["support-bot"] == "reopened"
+    again = run(clone, "sync")
+    assert again.exit_code == 0 and "problem" not in again.output
+    listed = json.loads(run(clone, "observations", "support-bot", "--format", "json").stdout)
+    assert [(o["metric"], o["value"]) for o in listed] == [("repeat-contact-7d", 0.147)]
+
+
+def test_a_bad_observation_file_is_named_by_line(team):
+    ranking(team)
+    (team / "observations" / "support-bot.csv").write_text(
+        "feature,metric,value,observed_on\nsupport-bot,nope,1,2026-11-01\n"
+    )
+    synced = run(team, "sync")
+    assert synced.exit_code == 2
+    assert "observations/support-bot.csv:2: support-bot has no metric 'nope'" in synced.stderr

@@ -19,14 +19,15 @@ import click
 
 from ..domain.formatting import safe_text
 from ..domain.vocab import DecisionStatus, DueKind, Verdict
-from .main import EXIT_FINDINGS, fail, main
+from .main import EXIT_FINDINGS, Context, fail, main
 from .portfolio import _database, _db_path, _known_feature, _store
 
 if TYPE_CHECKING:
     from ..domain import Assessment
     from ..domain.living import Observation
 
-CSV_HEADER = ["feature", "metric", "value", "observed_on"]
+from ..domain.observations import CSV_HEADER  # noqa: E402
+
 MAX_OBSERVATION_FILE = 200 * 1024 * 1024
 
 
@@ -218,6 +219,11 @@ def observe(
             for p in problems:
                 click.echo(safe_text(p), err=True)
             fail(f"nothing recorded: {len(problems)} problem(s)")
+        workspace = ctx.find_object(Context).workspace if ctx.find_object(Context) else None
+        if workspace is not None:  # the files are the record: they travel through git
+            from ..services.workspace import append_observations
+
+            append_observations(workspace, found)
         recorded, unchanged, superseded = store.record_observations(found)
     later = f", {superseded} replaced by a later row for the same day" if superseded else ""
     click.echo(f"{recorded} recorded, {unchanged} unchanged{later}")

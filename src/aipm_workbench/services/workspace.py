@@ -193,5 +193,69 @@ def sync(root: Path, store) -> SyncReport:
     prepared = [p for _, (fid, p) in sorted(parsed.items())]
     if prepared:
         store.import_prepared(prepared, note="sync")
+    _sync_observations(root, store, known, index, report)
     store.set_workspace_files(index)
     return report
+
+
+def _sync_observations(root: Path, store, known: dict, index: dict, report: SyncReport) -> None:
+    """Record the rows of new or changed ``observations/*.csv`` files (idempotently: rows
+    already recorded change nothing). A file with a bad row is reported and skipped."""
+    from ..domain.observations import BadHeader, check_row, parse_csv
+    from ..settings import today
+
+    folder = root / OBSERVATIONS
+    if not folder.is_dir():
+        return
+    day = today()
+    for path in sorted(folder.glob("*.csv")):
+        rel = path.relative_to(root).as_posix()
+        st = path.stat()
+        before = known.get(rel)
+        if before and before[:2] == (st.st_size, st.st_mtime_ns):
+            index[rel] = before
+            continue
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if before and before[2] == digest:
+            index[rel] = (st.st_size, st.st_mtime_ns, digest, None)
+            continue
+        problems: list[str] = []
+        try:
+            rows = parse_csv(raw.decode("utf-8-sig"))
+        except (BadHeader, UnicodeDecodeError) as exc:
+            report.problems.append(f"{rel}:1: {exc}")
+            continue
+        ids = {f.get("feature", "").strip() for _, f in rows}
+        latest = store.latest_assessments(sorted(i for i in ids if i))
+        found = [check_row(f, latest, day, f"{rel}:{n}", problems) for n, f in rows]
+        if problems:
+            report.problems += problems
+            continue
+        store.record_observations([o for o in found if o is not None])
+        index[rel] = (st.st_size, st.st_mtime_ns, digest, None)
+
+
+def append_observations(root: Path, found) -> None:
+    """Append observations to ``observations/FEATURE.csv`` (made with its header when new),
+    each file written whole to a temporary file and renamed into place."""
+    from ..domain.observations import CSV_HEADER, csv_line
+
+    folder = root / OBSERVATIONS
+    folder.mkdir(exist_ok=True)
+    by_feature: dict[str, list] = {}
+    for o in found:
+        by_feature.setdefault(o.feature_id, []).append(o)
+    for fid, rows in by_feature.items():
+        path = folder / f"{fid}.csv"
+        text = (
+            path.read_text(encoding="utf-8")
+            if path.exists()
+            else ",".join([*CSV_HEADER, "source"]) + "\n"
+        )
+        if not text.endswith("\n"):
+            text += "\n"
+        text += "".join(csv_line(o) for o in rows)
+        tmp = path.with_suffix(".csv.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
