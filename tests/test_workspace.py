@@ -198,3 +198,17 @@ def test_a_bad_observation_file_is_named_by_line(team):
     synced = run(team, "sync")
     assert synced.exit_code == 2
     assert "observations/support-bot.csv:2: support-bot has no metric 'nope'" in synced.stderr
+
+
+def test_a_deleted_file_hides_its_feature_and_rank_all_shows_it(team):
+    before = [r[0] for r in ranking(team)]
+    assert "fraud-alerts" in before
+    git(team, "rm", "-q", "assessments/fraud-alerts.toml")
+    after = json.loads(run(team, "rank", "--format", "json").stdout)
+    assert "fraud-alerts" not in [r["id"] for r in after]
+    assert [r["rank"] for r in after] == list(range(1, len(after) + 1))  # numbers close up
+    everything = run(team, "rank", "--all")
+    line = next(x for x in everything.stdout.splitlines() if "fraud-alerts" in x)
+    assert "removed" in line.split()
+    git(team, "checkout", "-q", "HEAD", "--", "assessments/fraud-alerts.toml")
+    assert "fraud-alerts" in [r[0] for r in ranking(team)]

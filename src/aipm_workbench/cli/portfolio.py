@@ -285,6 +285,12 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
     help="Only features whose decision is in this state (DOMAIN.md 9).",
 )
 @click.option(
+    "--all",
+    "include_removed",
+    is_flag=True,
+    help="Also features whose workspace file was deleted (shown as removed).",
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=1, max=MAX_LIMIT),
     metavar="N",
@@ -304,6 +310,7 @@ def rank(
     stage: str | None,
     verdict: str | None,
     state: str | None,
+    include_removed: bool,
     limit: int | None,
     fmt: str,
 ) -> None:
@@ -319,7 +326,7 @@ def rank(
     store = _store(_db_path(ctx))
     with _database():
         filters = {"stage": stage, "verdict": verdict, "state": state}
-        rows = store.rank(by=by, limit=limit, today=ref, **filters)
+        rows = store.rank(by=by, limit=limit, today=ref, include_removed=include_removed, **filters)
         if rows and (limit is None or len(rows) < limit):
             total = len(rows)
         else:
@@ -412,7 +419,7 @@ def _cells(r: PortfolioRow) -> list[str]:
         _people(r),
         verdict_label(r.recommended_verdict),
         verdict_label(r.verdict),
-        r.decision_state,
+        "removed" if r.removed else r.decision_state,
         str(r.errors),
         str(r.warnings),
         review,

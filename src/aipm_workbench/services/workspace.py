@@ -8,7 +8,9 @@ hash as before costs a hash; only new or changed content is parsed and becomes a
 revision (an assessment equal to its feature's latest revision creates none).
 A bad file (invalid, or holding merge-conflict markers) does not stop the others:
 it is reported and its feature keeps its last good revision. Two files holding
-one feature id are both reported and neither is synced until one is fixed.
+one feature id are both reported and neither is synced until one is fixed. A
+feature that no file holds any more is hidden from the portfolio (its revisions
+stay; ``rank --all`` shows it as removed).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class SyncReport:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    removed: int = 0  # features no file holds any more: hidden from the portfolio
     problems: list[str] = field(default_factory=list)  # one line per bad file or duplicate
 
     @property
@@ -194,7 +197,9 @@ def sync(root: Path, store) -> SyncReport:
     if prepared:
         store.import_prepared(prepared, note="sync")
     _sync_observations(root, store, known, index, report)
-    store.set_workspace_files(index)
+    removed = sorted(set(store.feature_ids()) - set(holders))
+    report.removed = len(removed)
+    store.set_workspace_files(index, removed)
     return report
 
 

@@ -51,11 +51,15 @@ LATEST_VIEW = """
         r.base_warnings + coalesce(l.observed_warnings, 0) AS base_warnings
     ),
     l.standing_revision, coalesce(l.stale, false) AS stale, l.reopened_on,
-    l.standing_review_by
+    l.standing_review_by, x.feature_id IS NOT NULL AS removed
     FROM features f
     JOIN revisions r ON r.feature_id = f.id AND r.number = f.latest
     LEFT JOIN live l ON l.feature_id = f.id
+    LEFT JOIN removed_features x ON x.feature_id = f.id
 """
+
+# Features whose workspace file was deleted: hidden from the portfolio, revisions kept.
+REMOVED_FEATURES = "CREATE TABLE removed_features (feature_id VARCHAR PRIMARY KEY)"
 
 WORKSPACE_FILES = """
     CREATE TABLE workspace_files (
@@ -155,6 +159,7 @@ CREATE = [
     *LIVE_TABLES,
     DRILLS_TABLE,
     WORKSPACE_FILES,
+    REMOVED_FEATURES,
     LATEST_VIEW,
 ]
 
@@ -189,6 +194,7 @@ def _migrate_2_to_3(con) -> None:
         con.execute(statement)
     con.execute(DRILLS_TABLE)
     con.execute(WORKSPACE_FILES)
+    con.execute(REMOVED_FEATURES)
     con.execute("DROP VIEW latest")
     con.execute(LATEST_VIEW)
     ids = [r[0] for r in con.execute("SELECT id FROM features").fetchall()]

@@ -90,12 +90,16 @@ DETAILS = """
          WHEN reopened_on IS NOT NULL THEN 'reopened'
          WHEN $today > standing_review_by THEN 'expired'
          ELSE 'decided' END AS decision_state,
-    standing_revision
+    standing_revision,
+    removed
 """
 
 # Every feature's latest revision as portfolio columns, followed by the columns
 # RANK_ORDER needs beyond them (so that ``ORDER BY RANK_ORDER[...]`` works on it).
-PORTFOLIO = f"SELECT {DETAILS}, feature_id, harm_count FROM latest"
+PORTFOLIO = f"SELECT {DETAILS}, feature_id, harm_count FROM latest WHERE NOT removed"
+
+# The features the portfolio ranks: all but those whose workspace file was deleted.
+SHOWN = "(SELECT * FROM latest WHERE NOT removed)"
 
 
 def filters(

@@ -77,6 +77,7 @@ _RANK_DEFAULTS: dict[str, Any] = dict(
     tier=None,
     search=None,
     state=None,
+    include_removed=False,
     sort=None,
     descending=False,
     limit=None,
@@ -609,6 +610,7 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
         today: dt.date | None = None,
+        include_removed: bool = False,
     ) -> list[PortfolioRow]:
         """The ranked portfolio (latest revisions). ``rank`` numbers are places in the
         whole portfolio by ``by``; filters hide rows without renumbering them."""
@@ -619,6 +621,7 @@ class Store:
             tier=tier,
             search=search,
             state=state,
+            include_removed=include_removed,
             sort=sort,
             descending=descending,
             limit=limit,
@@ -667,6 +670,7 @@ class Store:
         tier: str | None,
         search: str | None,
         state: str | None,
+        include_removed: bool,
         sort: str | None,
         descending: bool,
         limit: int | None,
@@ -687,6 +691,7 @@ class Store:
         if offset:
             page += f" OFFSET {max(int(offset), 0)}"
         order = _sql.RANK_ORDER[by]
+        source = "latest" if include_removed else _sql.SHOWN
         if sort is None and not where and not descending:
             # The whole portfolio in rank order: find the page on the narrow order
             # columns (a top-N sort), then compute the row details for it alone.
@@ -694,7 +699,7 @@ class Store:
                 SELECT 0 AS rank, {_sql.DETAILS}
                 FROM latest
                 SEMI JOIN (
-                    SELECT feature_id, number FROM latest ORDER BY {order}{page}
+                    SELECT feature_id, number FROM {source} ORDER BY {order}{page}
                 ) p USING (feature_id, number)
                 ORDER BY {order}
             """
@@ -711,7 +716,7 @@ class Store:
                     FROM latest
                     JOIN (
                         SELECT feature_id, number, row_number() OVER (ORDER BY {order}) AS rank
-                        FROM latest
+                        FROM {source}
                     ) k USING (feature_id, number)
                 ){where}
                 ORDER BY {then}{page}
@@ -747,7 +752,7 @@ class Store:
             if con is None:
                 return 0
             return con.execute(
-                f"SELECT count(*) FROM (SELECT {_sql.DETAILS} FROM latest){where}", params
+                f"SELECT count(*) FROM (SELECT {_sql.DETAILS} FROM {_sql.SHOWN}){where}", params
             ).fetchone()[0]
 
     def summary(self, today: dt.date | None = None) -> dict:
@@ -926,9 +931,15 @@ class Store:
             ).fetchall()
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
-    def set_workspace_files(self, files: dict[str, tuple[int, int, str, str | None]]) -> None:
-        """Replace the index of a workspace's files (one transaction)."""
+    def set_workspace_files(
+        self, files: dict[str, tuple[int, int, str, str | None]], removed: Sequence[str] = ()
+    ) -> None:
+        """Replace the index of a workspace's files and the set of features whose file
+        was deleted (hidden from the portfolio, their revisions kept); one transaction."""
         with self._session(write=True) as con:
+            con.execute("DELETE FROM removed_features")
+            if removed:
+                _insert_columns(con, "removed_features", {"feature_id": sorted(set(removed))})
             con.execute("DELETE FROM workspace_files")
             paths = list(files)
             if paths:

@@ -54,6 +54,7 @@ class PortfolioRow:
     overdue: bool
     decision_state: str = "undecided"  # DOMAIN.md 9: undecided, stale, reopened, expired, decided
     standing_revision: int | None = None  # the revision whose decision stands
+    removed: bool = False  # its workspace file was deleted (shown by ``rank(all=True)``)
 
 
 @dataclass(frozen=True)
