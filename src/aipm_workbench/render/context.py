@@ -174,9 +174,7 @@ def record_context(
         "uncovered": [h for h in harms if not h["covered_by"]],
         "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
         "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
-        "hypotheses": [
-            _hypothesis(hyp, today, written.get(hyp.id)) for hyp in a.hypotheses
-        ],
+        "hypotheses": [_hypothesis(hyp, today, written.get(hyp.id)) for hyp in a.hypotheses],
         "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
         "findings": findings,
         "sensitivity": sensitivity,
