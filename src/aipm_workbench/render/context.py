@@ -200,10 +200,7 @@ def _record(
     marks = {m.number: m for m in living.marks} if living is not None else {}
     mark = marks.get(number)
     # Revisions that made (or re-made) the decision: only they supersede (DOMAIN.md 9).
-    if marks:
-        making = sorted(n for n, m in marks.items() if m.remade)
-    else:
-        making = decided_numbers
+    making = sorted(n for n, m in marks.items() if m.remade) if marks else decided_numbers
 
     supersedes = superseded_by = None
     if decision is not None and number is not None:
