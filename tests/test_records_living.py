@@ -155,7 +155,10 @@ def test_front_matter_gives_the_decision_state_as_of_the_export_day(store):
     store.save(decided(a, "ship_with_guardrails", dt.date(2026, 2, 1)))
     text = record(store)
     assert front_matter(text)["decision-state"] == '"decided"'
-    assert "Decision state on 2026-11-28: **decided** (decided 2026-02-01" in text
+    assert "Decision state on 2026-11-28: **decided**." in text
+    assert "**decided**: decided 2026-02-01, review by 2027-06-01." in section(
+        text, "Since the decision"
+    )
     later = records.record_markdown(store, "bot", today=dt.date(2027, 7, 1))
     assert front_matter(later)["decision-state"] == '"expired"'
 
