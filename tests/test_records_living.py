@@ -151,7 +151,9 @@ def record(store: Store, revision: int | None = None) -> str:
 def test_front_matter_gives_the_decision_state_as_of_the_export_day(store):
     a = assessment()
     store.save(a)
-    assert front_matter(record(store))["decision-state"] == '"undecided"'
+    undecided = record(store)
+    assert front_matter(undecided)["decision-state"] == '"undecided"'
+    assert "## Since the decision" not in undecided
     store.save(decided(a, "ship_with_guardrails", dt.date(2026, 2, 1)))
     text = record(store)
     assert front_matter(text)["decision-state"] == '"decided"'

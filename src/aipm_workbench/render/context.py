@@ -151,7 +151,11 @@ def record_context(
     return {
         "record": record,
         "living": _living(ev, record, living),
-        "since": _since(ev, living) if living is not None and living.current else None,
+        "since": (
+            _since(ev, living)
+            if living is not None and living.current and decision is not None
+            else None
+        ),
         "today": today,
         "feature": _feature(ev),
         "decision": _decision(ev),

@@ -346,9 +346,33 @@ def _default_choice(revisions: list) -> int | None:
     return revisions[-1].info.number if revisions else None
 
 
-def _record(renderer, stored, revisions: list, today: dt.date, observations=()) -> str:
-    """Render one stored revision; ``revisions`` are all of its feature's, oldest first,
-    and ``observations`` the feature's, as recorded.
+@dataclass
+class _FeatureDecision:
+    """What every record of one feature shares: its revisions as the living-decision
+    rules read them, each revision's mark and the decision state (computed once)."""
+
+    living: list
+    marks: list[RevisionMark]
+    state: object
+    observations: list
+    default: int | None
+
+
+def _feature_decision(revisions: list, today: dt.date, observations=()) -> _FeatureDecision:
+    from ..domain.living import decision_state
+
+    living = _living(revisions)
+    return _FeatureDecision(
+        living=living,
+        marks=revision_marks(living),
+        state=decision_state(living, observations, today) if living else None,
+        observations=list(observations),
+        default=_default_choice(revisions),
+    )
+
+
+def _record(renderer, stored, revisions: list, today: dt.date, feature: _FeatureDecision) -> str:
+    """Render one stored revision; ``revisions`` are all of its feature's, oldest first.
 
     The record written by default (the latest decided revision, or the latest one)
     is scored with the observations, as the world now stands, and gets the "Since
@@ -356,30 +380,29 @@ def _record(renderer, stored, revisions: list, today: dt.date, observations=()) 
     scored on their own content.
     """
     from ..domain import evaluate
-    from ..domain.living import decision_state
     from ..render import record_context
     from ..render.context import Living
 
-    living = _living(revisions)
-    current = stored.info.number == _default_choice(revisions)
-    ev = evaluate(stored.assessment, today, observations=observations if current else ())
+    current = stored.info.number == feature.default
+    observations = feature.observations if current else ()
+    ev = evaluate(stored.assessment, today, observations=observations)
     decided = [r.info for r in revisions if r.info.verdict is not None]
     latest = revisions[-1].info.number if revisions else None
-    marks = revision_marks(living)
-    by_number = {r.number: r for r in living}
-    mark = next(m for m in marks if m.number == stored.info.number)
-    standing = by_number.get(mark.standing) if mark.stale else None
+    mark = next(m for m in feature.marks if m.number == stored.info.number)
+    standing = None
+    if mark.stale:
+        standing = next((r for r in feature.living if r.number == mark.standing), None)
     ctx = record_context(
         ev,
         stored.info,
         decided,
         latest_revision=latest,
         living=Living(
-            marks=marks,
-            state=decision_state(living, observations, today) if living else None,
+            marks=feature.marks,
+            state=feature.state,
             current=current,
-            latest=living[-1].assessment if living else stored.assessment,
-            observations=list(observations),
+            latest=feature.living[-1].assessment if feature.living else stored.assessment,
+            observations=feature.observations,
             standing_assessment=standing.assessment if standing is not None else None,
         ),
     )
@@ -411,7 +434,8 @@ def record_markdown(
         raise ExportError(f"feature {feature_id!r} has no revisions")
     stored = next(r for r in revisions if r.info.number == chosen[0])
     observations = observations_by_feature(store, [feature_id])[feature_id]
-    return _record(_renderer(None), stored, revisions, today, observations)
+    feature = _feature_decision(revisions, today, observations)
+    return _record(_renderer(None), stored, revisions, today, feature)
 
 
 def export_records(
@@ -468,8 +492,9 @@ def export_records(
             for fid in chunk:
                 revisions = histories.get(fid, [])
                 by_number = {r.info.number: r for r in revisions}
+                feature = _feature_decision(revisions, today, observed[fid])
                 for n in plan[fid]:
-                    text = _record(renderer, by_number[n], revisions, today, observed[fid])
+                    text = _record(renderer, by_number[n], revisions, today, feature)
                     staged.add(targets[(fid, n)], text)
                     done += 1
                     if progress is not None:
