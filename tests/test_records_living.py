@@ -218,6 +218,10 @@ def test_a_rationale_typo_fix_does_not_supersede(store):
     second = record(store, revision=2)
     assert front_matter(second)["supersedes"] == "null"
     assert "- **Standing decision:** bot-r1; this revision carries it unchanged" in second
+    out = run(store.path, "history", "bot").output.splitlines()
+    assert "    carries the decision of r1 unchanged; STANDING" not in out
+    assert "    made the decision; STANDING" in out
+    assert "    carries the decision of r1 unchanged" in out
 
 
 # ------------------------------------------------------------ since the decision

@@ -143,7 +143,10 @@ def revision_mark_text(mark, standing: int | None, earlier: bool = False) -> str
         on = f" (the decision of r{mark.standing} stood)" if mark.standing else ""
         parts.append(f"stale: its decision does not match its content{on}")
     elif mark.decided and not mark.remade:
-        parts.append(f"carries the decision of r{mark.standing} unchanged")
+        if mark.standing == mark.number:  # the same decision on the same content
+            parts.append("repeats the decision unchanged")
+        else:
+            parts.append(f"carries the decision of r{mark.standing} unchanged")
     if mark.withdrawn:
         parts.append("withdrew the decision")
     if standing is not None and mark.number == standing:
