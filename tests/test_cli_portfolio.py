@@ -347,9 +347,11 @@ def test_history_and_diff(two_revisions):
     assert history[1].startswith("r1  ") and history[1].endswith(
         "verdict kill, decided 2026-03-18 (recommended kill)"
     )
-    assert history[2] == "    first revision"
+    assert history[2] == "    made the decision"
+    assert history[3] == "    first revision"
     r2 = history.index(next(line for line in history if line.startswith("r2  ")))
     assert history[r2].endswith("verdict hold, decided 2026-03-18 (recommended hold)")
+    assert history[r2 + 1] == "    re-made the decision; STANDING"
     assert "    harm privileged-calls: severity 5 -> 4" in history
     assert "    decision.verdict: kill -> hold" in history
     diff = run("--db", db, "diff", "call-summaries").stdout.splitlines()

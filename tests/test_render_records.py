@@ -38,6 +38,7 @@ FRONT_MATTER_KEYS = [
     "revision",
     "supersedes",
     "superseded-by",
+    "decision-state",
 ]
 
 

@@ -520,7 +520,7 @@ def show(ctx: click.Context, feature_id: str, revision: int | None, fmt: str) ->
     Exit codes: 0 ok, 2 unknown feature or revision, 3 database unavailable.
     """
     from ..domain import dump_json, dump_toml, evaluate
-    from .text import describe
+    from .text import describe, living_lines
 
     ref = today()
     store = _store(_db_path(ctx))
@@ -545,7 +545,14 @@ def show(ctx: click.Context, feature_id: str, revision: int | None, fmt: str) ->
     info = stored.info
     saved = info.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
     say(f"revision {info.number} of {latest.info.number}, saved {saved}")
-    say_lines(describe(evaluate(stored.assessment, ref)))
+    with _database():
+        live = store.decision(feature_id, ref)
+        # The latest revision is scored as the world now stands; an older one on its own.
+        observations = store.observations(feature_id) if revision is None else []
+    ev = evaluate(stored.assessment, ref, observations=observations)
+    lines = describe(ev)
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("chosen:")), len(lines))
+    say_lines([*lines[:at], *living_lines(live, ev), *lines[at:]])
 
 
 # ---------------------------------------------------------------- history
@@ -559,12 +566,18 @@ def history(ctx: click.Context, feature_id: str) -> None:
 
     Exit codes: 0 ok, 2 unknown feature, 3 database unavailable.
     """
+    from ..services.records import revision_marks
+    from .text import revision_mark_text
+
     store = _store(_db_path(ctx))
     with _database():
         infos = store.revisions(feature_id)
         if not infos:
             _known_feature(store, feature_id)
+        marks = {m.number: m for m in revision_marks(store.history(feature_id))}
     say(f"{feature_id}: {plural(len(infos), 'revision')}")
+    last = infos[-1].number if infos else None
+    earlier = False
     for info in infos:
         saved = info.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
         decided = f", decided {info.decided_on}" if info.decided_on else ""
@@ -572,6 +585,13 @@ def history(ctx: click.Context, feature_id: str) -> None:
             f"r{info.number}  {saved}  verdict {verdict_label(info.verdict)}{decided} "
             f"(recommended {verdict_label(info.recommended)})"
         )
+        mark = marks.get(info.number)
+        if mark is not None:
+            now = marks[last].standing if last in marks else None
+            said = revision_mark_text(mark, now, earlier)
+            earlier = earlier or mark.decided
+            if said:
+                say(f"    {said}")
         if info.note:
             say(f"    note: {info.note}")
         say_lines(info.changes[:HISTORY_CHANGES], indent="    ")

@@ -104,3 +104,51 @@ def describe(ev: Evaluation) -> list[str]:
         for s in ev.sensitivity:
             lines.append(f"  {sensitivity_text(s)}")
     return [safe_text(line) for line in lines]
+
+
+def living_lines(live, ev: Evaluation) -> list[str]:
+    """Where the decision stands (a ``LiveDecision``, or None), and what observations
+    changed: the recommendation they give against the one the decision was made on."""
+    lines = []
+    if live is not None:
+        state = live.state.value
+        reason = live.reason.removeprefix(f"{state}: ")
+        lines.append(f"decision state: {state}" + (f" ({reason})" if reason else ""))
+        if live.standing_revision is not None:
+            d = live.standing.assessment.decision
+            lines.append(
+                f"standing decision: revision {live.standing_revision}, "
+                f"{verdict_label(d.verdict)} on {d.decided_on}, review by {live.review_by}"
+            )
+        for s in live.signals:
+            lines.append(f"  {s.message}")
+    if ev.observations:
+        lines.append(f"observations: {plural(len(ev.observations), 'standing value')}")
+        if ev.decided_against != ev.recommended:
+            lines.append(
+                f"  observations change the recommendation: "
+                f"{verdict_label(ev.decided_against)} -> {verdict_label(ev.recommended)}"
+            )
+    return [safe_text(line) for line in lines]
+
+
+def revision_mark_text(mark, standing: int | None, earlier: bool = False) -> str:
+    """What one revision did to the decision (``services.records.RevisionMark``);
+    ``standing`` is the revision whose decision stands now, ``earlier`` says an
+    earlier revision had a decision."""
+    parts = []
+    if mark.remade:
+        parts.append("re-made the decision" if earlier else "made the decision")
+    if mark.stale:
+        on = f" (the decision of r{mark.standing} stood)" if mark.standing else ""
+        parts.append(f"stale: its decision does not match its content{on}")
+    elif mark.decided and not mark.remade:
+        if mark.standing == mark.number:  # the same decision on the same content
+            parts.append("repeats the decision unchanged")
+        else:
+            parts.append(f"carries the decision of r{mark.standing} unchanged")
+    if mark.withdrawn:
+        parts.append("withdrew the decision")
+    if standing is not None and mark.number == standing:
+        parts.append("STANDING")
+    return "; ".join(parts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
 
@@ -52,6 +53,36 @@ class RevisionLike(Protocol):
     decided_on: dt.date | None
 
 
+class MarkLike(Protocol):
+    """What a record needs to know of each revision's decision (``services.records.RevisionMark``)."""
+
+    number: int
+    decided: bool
+    remade: bool
+    stale: bool
+    standing: int | None
+
+
+@dataclass
+class Living:
+    """A feature's living decision (DOMAIN.md 9), for its records.
+
+    ``marks`` are every revision's (oldest first); ``state`` is the feature's
+    ``LiveDecision`` as of the export's day; ``current`` says this record is the
+    feature's latest (it gets "Since the decision"); ``latest`` is the latest
+    revision's assessment (its metrics, tests and population are what the
+    observations are judged by); ``standing_assessment`` is the standing
+    revision's, when this record's revision is stale.
+    """
+
+    marks: Sequence[MarkLike] = ()
+    state: Any = None
+    current: bool = False
+    latest: Any = None
+    observations: list = field(default_factory=list)
+    standing_assessment: Any = None
+
+
 def record_id(feature_id: str, revision: int | None) -> str:
     """The record number: ``call-summaries-r3`` (the feature id alone without a revision)."""
     return feature_id if revision is None else f"{feature_id}-r{revision}"
@@ -80,6 +111,8 @@ def record_context(
     revision: RevisionLike | None = None,
     decided: Iterable[RevisionLike] = (),
     latest_revision: int | None = None,
+    *,
+    living: Living | None = None,
 ) -> dict:
     """The context of one decision record.
 
@@ -88,10 +121,14 @@ def record_context(
     ``decided`` are the feature's revisions with a decision, oldest first, which
     give ``supersedes`` and ``superseded_by``; ``latest_revision`` is the
     feature's newest revision number, to say when a newer one is still undecided.
+    ``living`` is the feature's living decision (DOMAIN.md 9): with it, only a
+    revision that re-makes the decision supersedes, a stale revision's record is
+    proposed, and the current record gets "Since the decision".
     """
     a = ev.assessment
     today = ev.today
     decision = a.decision
+    written = {h.id: h.status for h in ev.as_written.hypotheses}
     labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
     harms = [_harm(ev, h, labels) for h in ev.harms]
     fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
@@ -110,8 +147,15 @@ def record_context(
     findings = sorted(
         (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
     )
+    record = _record(ev, revision, decided, latest_revision, living)
     return {
-        "record": _record(ev, revision, decided, latest_revision),
+        "record": record,
+        "living": _living(ev, record, living),
+        "since": (
+            _since(ev, living)
+            if living is not None and living.current and decision is not None
+            else None
+        ),
         "today": today,
         "feature": _feature(ev),
         "decision": _decision(ev),
@@ -119,6 +163,10 @@ def record_context(
             "verdict": ev.recommended.value,
             "label": verdict_label(ev.recommended),
             "reason": ev.recommended_reason,
+            # what the decision is judged by: the recommendation of its own content
+            "decided_against": ev.decided_against.value,
+            "decided_against_label": verdict_label(ev.decided_against),
+            "changed_by_observations": ev.decided_against != ev.recommended,
         },
         "overridden": ev.overridden,
         "totals": _totals(ev),
@@ -130,7 +178,7 @@ def record_context(
         "uncovered": [h for h in harms if not h["covered_by"]],
         "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
         "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
-        "hypotheses": [_hypothesis(hyp, today) for hyp in a.hypotheses],
+        "hypotheses": [_hypothesis(hyp, today, written.get(hyp.id)) for hyp in a.hypotheses],
         "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
         "findings": findings,
         "sensitivity": sensitivity,
@@ -146,18 +194,24 @@ def _record(
     revision: RevisionLike | None,
     decided: Iterable[RevisionLike],
     latest_revision: int | None,
+    living: Living | None = None,
 ) -> dict:
     """The record's own facts: its number, status, date and place among the decisions."""
     f = ev.assessment.feature
     decision = ev.assessment.decision
     number = revision.number if revision is not None else None
     decided_numbers = sorted({r.number for r in decided})
+    marks = {m.number: m for m in living.marks} if living is not None else {}
+    mark = marks.get(number)
+    # Revisions that made (or re-made) the decision: only they supersede (DOMAIN.md 9).
+    making = sorted(n for n, m in marks.items() if m.remade) if marks else decided_numbers
 
     supersedes = superseded_by = None
     if decision is not None and number is not None:
-        older = [n for n in decided_numbers if n < number]
-        newer = [n for n in decided_numbers if n > number]
-        supersedes = older[-1] if older else None
+        older = [n for n in making if n < number]
+        newer = [n for n in making if n > number]
+        if mark is None or mark.remade:
+            supersedes = older[-1] if older else None
         superseded_by = newer[0] if newer else None
     newer_undecided = None
     if (
@@ -168,10 +222,25 @@ def _record(
     ):
         newer_undecided = latest_revision
 
+    stale = bool(mark is not None and mark.stale)
+    if mark is None and decision is not None and revision is None:
+        from ..domain.living import stale_by_hash
+
+        stale = stale_by_hash(ev.as_written)
+    standing = mark.standing if mark is not None and decision is not None else None
+    # A later revision that changed this decision's content without re-making it.
+    stale_after = None
+    if mark is not None and mark.remade and superseded_by is None:
+        later = [m.number for m in marks.values() if m.number > number and m.stale]
+        later = [n for n in later if marks[n].standing == number]
+        stale_after = later[-1] if later else None
+
     if decision is None:
         status = DecisionStatus.proposed.value
     elif superseded_by is not None:
         status = DecisionStatus.superseded.value
+    elif stale:
+        status = DecisionStatus.proposed.value
     else:
         status = decision.status.value
 
@@ -181,6 +250,12 @@ def _record(
         date = revision.saved_at.date()
     else:
         date = ev.today
+    changes_since = []
+    if stale and living is not None and living.standing_assessment is not None:
+        from ..domain.diff import diff_assessments
+
+        changes_since = diff_assessments(living.standing_assessment, ev.as_written)
+        changes_since = [c for c in changes_since if not c.startswith("decision")]
     return {
         "id": record_id(f.id, number),
         "title": f"ADR {record_id(f.id, number)}",
@@ -195,12 +270,168 @@ def _record(
         "superseded_by_revision": superseded_by,
         "newer_undecided_revision": newer_undecided,
         "decided_revisions": decided_numbers,
+        "remaking_revisions": making,
+        "stale": stale,
+        "remade": bool(mark.remade) if mark is not None else decision is not None,
+        "standing_revision": standing,
+        "standing_record": record_id(f.id, standing) if standing is not None else None,
+        "changes_since_standing": changes_since,
+        "stale_revision": stale_after,
+        "stale_record": record_id(f.id, stale_after) if stale_after is not None else None,
+    }
+
+
+def _state_of(ev: Evaluation, stale: bool) -> str:
+    """The decision state of an assessment that was never stored: by its file alone."""
+    if ev.assessment.decision is None:
+        return "undecided"
+    if stale:
+        return "stale"
+    if ev.observations and _signals(ev.as_written, ev.observations):
+        return "reopened"
+    return "expired" if ev.overdue else "decided"
+
+
+def _signals(a, observations) -> list:
+    from ..domain.living import reopening_signals
+
+    d = a.decision
+    return reopening_signals(a, observations, d.decided_on) if d is not None else []
+
+
+def _living(ev: Evaluation, record: dict, living: Living | None) -> dict:
+    """The feature's decision state as of the export's day, and why."""
+    state = living.state if living is not None else None
+    if state is None:
+        value = _state_of(ev, record["stale"])
+        return {
+            "state": value,
+            "reason": "no decision" if value == "undecided" else "",
+            "since": None,
+            "standing_revision": None,
+            "standing_record": None,
+            "review_by": ev.review_by,
+        }
+    fid = ev.assessment.feature.id
+    standing = state.standing_revision
+    value = state.state.value
+    return {
+        "state": value,
+        "reason": state.reason.removeprefix(f"{value}: "),
+        "since": state.since,
+        "standing_revision": standing,
+        "standing_record": record_id(fid, standing) if standing is not None else None,
+        "review_by": state.review_by,
+    }
+
+
+def _since(ev: Evaluation, living: Living) -> dict:
+    """What the world said after the decision: each machine-checkable metric's latest
+    observation against its limit, breaches, falsified hypotheses, the observed reach."""
+    from ..domain.formatting import number
+    from ..domain.living import (
+        breaches,
+        falsifications,
+        latest,
+        observed_population,
+        outgrown,
+        standing_values,
+    )
+
+    a = living.latest if living.latest is not None else ev.as_written
+    current = standing_values(living.observations)
+    metrics = []
+    for m in a.metrics:
+        if m.id is None or m.limit is None:
+            continue
+        unit = f" {m.unit}" if m.unit else ""
+        limit_text = f"{m.limit.op} {number(m.limit.value)}{unit}"
+        o = latest(current, m.id)
+        if o is None:
+            metrics.append(
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "kind": m.kind.value,
+                    "limit_text": limit_text,
+                    "value": None,
+                    "observed_on": None,
+                    "healthy": None,
+                    "text": f"not observed yet (limit {limit_text})",
+                }
+            )
+            continue
+        ok = m.limit.holds(o.value)
+        metrics.append(
+            {
+                "id": m.id,
+                "name": m.name,
+                "kind": m.kind.value,
+                "limit_text": limit_text,
+                "value": o.value,
+                "observed_on": o.observed_on,
+                "healthy": ok,
+                "text": (
+                    f"{number(o.value)}{unit} on {o.observed_on}, limit {limit_text}: "
+                    + ("healthy" if ok else "not healthy")
+                ),
+            }
+        )
+    declared = a.feature.population
+    seen = observed_population(current)
+    grown = outgrown(a, current)
+    reach = None
+    if seen is not None:
+        if declared is None:
+            text = (
+                f"{number(seen.value)} observed on {seen.observed_on}; no population is "
+                "declared to compare it with"
+            )
+        elif seen.value > declared:
+            text = (
+                f"{number(seen.value)} observed on {seen.observed_on}, above the "
+                f"{number(declared)} declared ({seen.value / declared:.1f}x)"
+                if declared
+                else f"{number(seen.value)} observed on {seen.observed_on}, above none declared"
+            )
+            text += (
+                ": outgrown, the bounds use the observed reach"
+                if grown is not None
+                else "; the bounds use the observed reach"
+            )
+        else:
+            text = (
+                f"{number(seen.value)} observed on {seen.observed_on}, within the "
+                f"{number(declared)} declared"
+            )
+        reach = {
+            "observed": seen.value,
+            "observed_on": seen.observed_on,
+            "declared": declared,
+            "outgrown": grown is not None,
+            "text": text,
+        }
+    return {
+        "observed": bool(current),
+        "observations": len(current),
+        "metrics": metrics,
+        "breaches": [s.message for s in breaches(a, current)],
+        "falsified": [s.message for s in falsifications(a, current)],
+        "reach": reach,
     }
 
 
 def _feature(ev: Evaluation) -> dict:
-    f = ev.assessment.feature
+    f = ev.as_written.feature
+    scored = ev.assessment.feature.population
     return {
+        # the reach the bounds use: the observed one when it outgrew the declared one
+        "bounds_population": scored,
+        "bounds_population_text": (
+            f"{count(scored)} {f.population_unit}"
+            if scored is not None and scored != f.population
+            else None
+        ),
         "id": f.id,
         "name": f.name,
         "owner": f.owner,
@@ -239,8 +470,9 @@ def _totals(ev: Evaluation) -> dict:
     }
 
 
-def _hypothesis(hyp, today: dt.date) -> dict:
+def _hypothesis(hyp, today: dt.date, written=None) -> dict:
     return {
+        "by_observation": written is not None and written != hyp.status,
         "id": hyp.id,
         "statement": hyp.statement,
         "falsified_if": hyp.falsified_if,

@@ -18,6 +18,7 @@ import re
 import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings as _settings
@@ -293,15 +294,118 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def _record(renderer, stored, revisions: list, today: dt.date) -> str:
-    """Render one stored revision; ``revisions`` are all of its feature's, oldest first."""
+@dataclass(frozen=True)
+class RevisionMark:
+    """What a revision did to the feature's decision (DOMAIN.md 9)."""
+
+    number: int
+    decided: bool  # it has a [decision]
+    remade: bool  # it made or re-made the decision, and its content matches it
+    stale: bool  # its decision does not match its content
+    standing: int | None  # the revision whose decision stands as of this one
+    withdrawn: bool  # no [decision], after a revision that had one
+
+
+def revision_marks(revisions: Sequence) -> list[RevisionMark]:
+    """One mark per revision (``domain.living.Revision``, oldest first): which re-made
+    the decision, which were stale, and which revision's decision stood at each."""
+    from ..domain.living import is_stale, remakes, standing_index
+
+    marks = []
+    previous = None
+    for i, rev in enumerate(revisions):
+        decision = rev.assessment.decision
+        prefix = revisions[: i + 1]
+        at = standing_index(prefix)
+        stale = is_stale(prefix, at)
+        marks.append(
+            RevisionMark(
+                number=rev.number,
+                decided=decision is not None,
+                remade=decision is not None and not stale and remakes(previous, decision),
+                stale=stale,
+                standing=revisions[at].number if at is not None else None,
+                withdrawn=decision is None and previous is not None,
+            )
+        )
+        previous = decision
+    return marks
+
+
+def _living(revisions: list) -> list:
+    from ..domain.living import Revision
+
+    return [Revision(r.info.number, r.info.saved_at, r.assessment) for r in revisions]
+
+
+def _default_choice(revisions: list) -> int | None:
+    """The revision a record is written for by default: the latest decided, else the latest."""
+    decided = [r.info.number for r in revisions if r.info.verdict is not None]
+    if decided:
+        return decided[-1]
+    return revisions[-1].info.number if revisions else None
+
+
+@dataclass
+class _FeatureDecision:
+    """What every record of one feature shares: its revisions as the living-decision
+    rules read them, each revision's mark and the decision state (computed once)."""
+
+    living: list
+    marks: list[RevisionMark]
+    state: object
+    observations: list
+    default: int | None
+
+
+def _feature_decision(revisions: list, today: dt.date, observations=()) -> _FeatureDecision:
+    from ..domain.living import decision_state
+
+    living = _living(revisions)
+    return _FeatureDecision(
+        living=living,
+        marks=revision_marks(living),
+        state=decision_state(living, observations, today) if living else None,
+        observations=list(observations),
+        default=_default_choice(revisions),
+    )
+
+
+def _record(renderer, stored, revisions: list, today: dt.date, feature: _FeatureDecision) -> str:
+    """Render one stored revision; ``revisions`` are all of its feature's, oldest first.
+
+    The record written by default (the latest decided revision, or the latest one)
+    is scored with the observations, as the world now stands, and gets the "Since
+    the decision" section; older records are the history of the decision and are
+    scored on their own content.
+    """
     from ..domain import evaluate
     from ..render import record_context
+    from ..render.context import Living
 
-    ev = evaluate(stored.assessment, today)
+    current = stored.info.number == feature.default
+    observations = feature.observations if current else ()
+    ev = evaluate(stored.assessment, today, observations=observations)
     decided = [r.info for r in revisions if r.info.verdict is not None]
     latest = revisions[-1].info.number if revisions else None
-    ctx = record_context(ev, stored.info, decided, latest_revision=latest)
+    mark = next(m for m in feature.marks if m.number == stored.info.number)
+    standing = None
+    if mark.stale:
+        standing = next((r for r in feature.living if r.number == mark.standing), None)
+    ctx = record_context(
+        ev,
+        stored.info,
+        decided,
+        latest_revision=latest,
+        living=Living(
+            marks=feature.marks,
+            state=feature.state,
+            current=current,
+            latest=feature.living[-1].assessment if feature.living else stored.assessment,
+            observations=feature.observations,
+            standing_assessment=standing.assessment if standing is not None else None,
+        ),
+    )
     return renderer.decision_record(ctx)
 
 
@@ -318,7 +422,7 @@ def record_markdown(
 ) -> str:
     """One feature's decision record as Markdown (the built-in template): its latest
     decided revision, or its latest revision as a proposed record, or ``revision``."""
-    from ..storage.exports import revisions_with_assessments
+    from ..storage.exports import observations_by_feature, revisions_with_assessments
 
     today = _settings.today(today)
     histories = revisions_with_assessments(store, [feature_id])
@@ -329,7 +433,9 @@ def record_markdown(
     if not chosen:
         raise ExportError(f"feature {feature_id!r} has no revisions")
     stored = next(r for r in revisions if r.info.number == chosen[0])
-    return _record(_renderer(None), stored, revisions, today)
+    observations = observations_by_feature(store, [feature_id])[feature_id]
+    feature = _feature_decision(revisions, today, observations)
+    return _record(_renderer(None), stored, revisions, today, feature)
 
 
 def export_records(
@@ -358,7 +464,11 @@ def export_records(
     memory stays flat however large the portfolio.
     """
     from ..render import record_id
-    from ..storage.exports import revision_index, revisions_with_assessments
+    from ..storage.exports import (
+        observations_by_feature,
+        revision_index,
+        revisions_with_assessments,
+    )
 
     today = _settings.today(today)
     renderer = _renderer(template)  # a user template's syntax error stops here
@@ -378,11 +488,13 @@ def export_records(
         for chunk in _batches(ids, BATCH_FEATURES):
             upto = {fid: index[fid][-1][0] for fid in chunk}
             histories = revisions_with_assessments(store, chunk, upto=upto)
+            observed = observations_by_feature(store, chunk)
             for fid in chunk:
                 revisions = histories.get(fid, [])
                 by_number = {r.info.number: r for r in revisions}
+                feature = _feature_decision(revisions, today, observed[fid])
                 for n in plan[fid]:
-                    text = _record(renderer, by_number[n], revisions, today)
+                    text = _record(renderer, by_number[n], revisions, today, feature)
                     staged.add(targets[(fid, n)], text)
                     done += 1
                     if progress is not None:

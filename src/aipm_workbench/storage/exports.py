@@ -143,6 +143,18 @@ def revisions_with_assessments(
     return out
 
 
+def observations_by_feature(store, feature_ids: Iterable[str]) -> dict[str, list]:
+    """Feature id -> its observations (``domain.living.Observation``) in the order they
+    were recorded, for every given feature; one session, one query."""
+    from .live import observations_of
+
+    ids = list(feature_ids)
+    with store._session(write=False) as con:
+        if con is None:
+            return {fid: [] for fid in ids}
+        return observations_of(con, ids)
+
+
 def latest_numbers(store, feature_ids: Iterable[str] | None = None) -> dict[str, int]:
     """Feature id -> its latest revision number, in id order; one session."""
     where, params = _ids_filter(feature_ids)
