@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ..domain import Assessment
     from ..domain.living import Observation
 
-from ..domain.observations import CSV_HEADER  # noqa: E402
 
 MAX_OBSERVATION_FILE = 200 * 1024 * 1024
 
@@ -189,6 +188,7 @@ def observe(
     Re-sending identical rows records nothing; a new value for the same
     feature, metric and date is a correction.
     """
+    from ..domain.observations import CSV_HEADER
     from ..settings import today
 
     day = today()
