@@ -170,3 +170,36 @@ def test_a_replacement_taxonomy_counts_no_cases_for_its_own_types(runner, tmp_pa
     result = runner.invoke(main, ["taxonomy", "--taxonomy", str(tax), "--format", "json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["types"][0]["cases"] == 0
+
+
+def test_records_cite_a_harms_precedents(tmp_path):
+    from aipm_workbench.domain import parse_assessment
+    from aipm_workbench.domain.casebook import builtin_casebook
+    from aipm_workbench.services import records
+    from aipm_workbench.storage import Store
+
+    case = builtin_casebook().get("microsoft-tay")
+    data = {
+        "format": "aipm-assessment/1",
+        "feature": {"id": "chat", "name": "Chat"},
+        "harms": [
+            {
+                "id": "learns-hate",
+                "type": "society.toxicity",
+                "source": "misuse",
+                "statement": "If users teach it slurs, then people could read hateful posts.",
+                "severity": 3,
+                "likelihood": 3,
+                "reversibility": 3,
+                "detectability": 3,
+                "precedents": ["microsoft-tay"],
+            }
+        ],
+    }
+    store = Store(tmp_path / "w.duckdb")
+    store.save(parse_assessment(data, "chat.toml"))
+    (path,) = records.export_records(store, ["chat"], tmp_path / "out")
+    text = path.read_text(encoding="utf-8")
+    assert "Precedents (from the incident casebook" in text
+    assert f"**{case.title}** ({case.year}, `microsoft-tay`" in text
+    assert case.sources[0].split(",")[0] in text

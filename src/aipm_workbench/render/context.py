@@ -503,6 +503,34 @@ def _scales() -> dict:
     }
 
 
+def _precedents(ids: Sequence[str]) -> list[dict]:
+    """The casebook incidents a harm cites: title, year, one line and sources (DOMAIN 10)."""
+    if not ids:
+        return []
+    from ..domain.casebook import builtin_casebook
+
+    book = builtin_casebook()
+    out = []
+    for cid in ids:
+        case = book.get(cid)
+        if case is None:  # validated on import; a later casebook may have dropped it
+            out.append({"id": cid, "title": None, "year": None, "line": None, "sources": []})
+            continue
+        line = case.one_line
+        out.append(
+            {
+                "id": cid,
+                "title": case.title,
+                "year": case.year,
+                "line": line,
+                "ratings": f"S{case.severity} L{case.likelihood} R{case.reversibility} "
+                f"D{case.detectability}",
+                "sources": list(case.sources),
+            }
+        )
+    return out
+
+
 def _harm(ev: Evaluation, h, labels: dict[str, str]) -> dict:
     """One harm; ``labels`` maps harm type ids to their taxonomy labels."""
     harm = h.harm
@@ -529,6 +557,7 @@ def _harm(ev: Evaluation, h, labels: dict[str, str]) -> dict:
         "rationale": harm.rationale,
         "rater_confidence": harm.rater_confidence,
         "evidence": list(harm.evidence),
+        "precedents": _precedents(getattr(harm, "precedents", [])),
         "ratings": _ratings(h.ratings),
         "residual_ratings": _ratings(h.residual_ratings),
         "tier": _NAME[h.inherent.tier],
