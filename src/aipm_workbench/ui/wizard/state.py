@@ -114,6 +114,7 @@ VALUE_NAMES = {
     "decided_by": "decided by",
     "review_by": "review by",
     "covers": "covers harms",
+    "op": "comparison",
 }
 BOUNDS = ("low bound", "high bound")
 
@@ -365,6 +366,10 @@ def clean(data: dict) -> dict:
     for harm in out.get("harms", []):
         if isinstance(harm, dict) and harm.get("residual") == {}:
             harm.pop("residual")
+    for key, table in (("metrics", "limit"), ("hypotheses", "test")):
+        for item in out.get(key, []):
+            if isinstance(item, dict) and item.get(table) == {}:
+                item.pop(table)
     return out
 
 
