@@ -190,6 +190,7 @@ class RedecideScreen(ModalScreen["Redecision | None"]):
                         placeholder="names, comma-separated",
                         id="redecide-deciders",
                         compact=True,
+                        select_on_focus=False,  # names are added to, not replaced
                     )
                 yield Static("", id="redecide-problem", markup=False)
                 with Horizontal(classes="redecide-row"):
