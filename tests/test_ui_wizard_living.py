@@ -199,9 +199,7 @@ async def test_a_limit_without_an_id_shows_why_and_is_not_saved(tmp_path):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is w and w.current_step == Step.review  # the list of what to fix
-        assert "Metric 1 'Escalation rate to human agen…': limit: a limit needs" in screen_text(
-            app
-        )
+        assert "Metric 1 'Escalation rate to human agen…': limit: a limit needs" in screen_text(app)
     assert Store(db).latest("support-bot").info.number == 1
 
 
@@ -323,3 +321,29 @@ async def test_a_new_decision_is_bound_to_the_content_saved(tmp_path):
     latest = Store(db).latest("support-bot").assessment
     assert latest.decision.decided_on == TODAY
     assert latest.decision.content_hash == content_hash(latest)
+
+
+@pilot_test
+async def test_the_review_says_the_decision_would_be_stale_and_who_must_sign_off(tmp_path):
+    db = tmp_path / "w.duckdb"
+    original = decided_support_bot()
+    store_with(db, original)
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        w = await open_edit(pilot, original, "ratings")
+        await change_a_rating(pilot, w)
+        w.go_to(Step.review)
+        await settle(pilot)
+        standing = str(w.query_one("#review-standing", Static).render())
+        assert standing.startswith("The decision of 2026-11-04 was made on other content")
+        assert "will show as stale until it is made again" in standing
+        assert "owner alone" not in standing  # two people decided
+        # an override decided by the owner alone needs someone else's sign-off
+        field_at(w, "decision.decided_by").focus_control()
+        await pilot.press("ctrl+u", *"Rafael Duarte")
+        field_at(w, "decision.verdict").focus_control()
+        await pilot.press("enter", "down", "enter")
+        await settle(pilot)
+        assert w.data["decision"]["verdict"] != "ship_with_guardrails"
+        standing = str(w.query_one("#review-standing", Static).render())
+        assert "Decided by its owner alone: name someone other than Rafael Duarte" in standing

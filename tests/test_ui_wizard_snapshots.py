@@ -87,6 +87,7 @@ def test_metric_form_at_80x24(snap_compare, tmp_path):
     async def run_before(pilot):
         screen = WizardScreen.edit(assessment, TODAY, step="learning")
         await open_wizard(pilot, screen)
+
         def limit_field():
             for field in screen.pane().query(Field):
                 if field.path == "metrics[3].limit.op":  # repeat-contact-7d, which has an id
@@ -97,7 +98,7 @@ def test_metric_form_at_80x24(snap_compare, tmp_path):
         limit_field().focus_control()
         await settle(pilot)
         await pilot.press("enter", "down", "enter", "tab", *"0.12")  # < 0.12
-        await settle(pilot)
+        await wait_until(pilot, lambda: screen.book.status == "saved")  # the draft
         await still(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -110,8 +111,11 @@ def test_redecide_question_at_80x24(snap_compare, tmp_path):
 
     async def run_before(pilot):
         app.store.save(assessment)
-        await open_wizard(pilot, WizardScreen.edit(assessment, TODAY, step="ratings"))
-        await pilot.press("1", "ctrl+s")  # severity 1, save
+        screen = WizardScreen.edit(assessment, TODAY, step="ratings")
+        await open_wizard(pilot, screen)
+        await pilot.press("1")  # severity 1
+        await wait_until(pilot, lambda: screen.book.status == "saved")  # the draft
+        await pilot.press("ctrl+s")
         await settle(pilot)
         await still(pilot)
 
