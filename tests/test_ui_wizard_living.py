@@ -231,7 +231,9 @@ async def test_keeping_the_old_decision_saves_it_stale(tmp_path):
         assert Store(db).latest("support-bot").info.number == 1
         await pilot.press("ctrl+s")
         await settle(pilot)
-        await pilot.press("tab", "enter")  # Keep the old decision
+        await pilot.press("down")  # the second choice
+        assert app.focused.id == "redecide-keep"
+        await pilot.press("enter")  # Keep the old decision
         await saved(pilot)
     latest = Store(db).latest("support-bot")
     assert latest.info.number == 2

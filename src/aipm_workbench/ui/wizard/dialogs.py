@@ -145,6 +145,8 @@ class RedecideScreen(ModalScreen["Redecision | None"]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel saving", id="redecide.cancel"),
         Binding("ctrl+s", "confirm", "Save", id="redecide.save", priority=True),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
     ]
 
     CSS_PATH = "dialogs.tcss"
@@ -252,13 +254,21 @@ class RedecideScreen(ModalScreen["Redecision | None"]):
             return
         deciders = parse_list(self.query_one("#redecide-deciders", Input).value) or []
         if not deciders:
-            self.query_one("#redecide-problem", Static).update(
-                "✖ Name who decided (at least one person)."
-            )
+            problem = self.query_one("#redecide-problem", Static)
+            problem.update("✖ Name who decided (at least one person).")
+            problem.display = True
             self.query_one("#redecide-deciders", Input).focus()
             return
         rationale = self.query_one("#redecide-rationale", TextArea).text.strip() or None
         self.dismiss(Redecision(True, deciders, rationale))
+
+    def action_move(self, step: int) -> None:
+        """Up and down move between the two choices (and the buttons of the form)."""
+        buttons = [b for b in self.query(Button) if b.display and b.parent.display]  # type: ignore[union-attr]
+        if self.focused in buttons:
+            i = buttons.index(self.focused) + step  # type: ignore[arg-type]
+            if 0 <= i < len(buttons):
+                buttons[i].focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

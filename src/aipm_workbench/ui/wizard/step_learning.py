@@ -69,7 +69,7 @@ class ItemBox(Scope):
             yield Button(f"Remove {self.border_title.lower()}", classes="remove-item", compact=True)
 
 
-def metric_fields() -> list[Widget]:
+def metric_fields(data: dict | None = None) -> list[Widget]:
     return [
         Field("name", "Name", text_input("e.g. escalation rate"), required=True),
         Field(
@@ -99,7 +99,7 @@ def metric_fields() -> list[Widget]:
     ]
 
 
-def hypothesis_fields() -> list[Widget]:
+def hypothesis_fields(data: dict | None = None) -> list[Widget]:
     return [
         Field(
             "statement",
@@ -119,7 +119,7 @@ def hypothesis_fields() -> list[Widget]:
         Field(
             "test.metric",
             "Test metric",
-            choice(test_metric_options({}), prompt="no test"),
+            choice(test_metric_options(data or {}), prompt="no test"),
             kind="choice",
             hint="An observation meeting it falsifies the bet.",
         ),
@@ -128,7 +128,7 @@ def hypothesis_fields() -> list[Widget]:
     ]
 
 
-def premortem_fields() -> list[Widget]:
+def premortem_fields(data: dict | None = None) -> list[Widget]:
     return [
         Field(
             "failure",
@@ -196,7 +196,7 @@ class LearningStep(StepPane):
         else:  # removed: every box after it names another index
             self.track(container.remove_children())
             new = range(len(items))
-        self.track(container.mount_all([ItemBox(key, i, title, make()) for i in new]))
+        self.track(container.mount_all([ItemBox(key, i, title, make(self.data)) for i in new]))
         self.call_after_refresh(self._load_list, key)
 
     def _load_list(self, key: str) -> None:
@@ -219,6 +219,8 @@ class LearningStep(StepPane):
         for field in self.query(Field):
             if field.key != "test.metric" or not isinstance(field.control, Select):
                 continue
+            if not field.control.query("SelectOverlay"):
+                continue  # not mounted yet: made with the options of its time
             current = self.wizard.get(field.path)
             options = test_metric_options(self.data, current)
             if options != getattr(field, "_options_shown", None):
