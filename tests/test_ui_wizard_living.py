@@ -96,7 +96,9 @@ def test_a_limit_without_an_id_is_refused_with_what_to_do():
     assert snap.assessment is None
     [problem] = snap.problems
     assert problem.path == "metrics[0].limit"
-    assert "a limit needs the metric's id" in problem.text
+    assert (
+        "a limit needs the metric's id, so observations can name it: give it an id" in problem.text
+    )
     assert problem.text.startswith("Metric 1 'Escalation rate to human agen…': limit:")
 
 
@@ -349,3 +351,29 @@ async def test_the_review_says_the_decision_would_be_stale_and_who_must_sign_off
         assert w.data["decision"]["verdict"] != "ship_with_guardrails"
         standing = str(w.query_one("#review-standing", Static).render())
         assert "Decided by its owner alone: name someone other than Rafael Duarte" in standing
+
+
+@pilot_test
+async def test_a_resumed_draft_of_a_decided_feature_asks_too(tmp_path):
+    db = tmp_path / "w.duckdb"
+    original = decided_support_bot()
+    store = store_with(db, original)
+    data = from_assessment(original)
+    data["harms"][0]["severity"] = 1  # changed in an earlier session
+    store.save_draft("support-bot", data, "ratings")
+    [draft] = store.drafts()
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(WizardScreen.resume(draft, TODAY))
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RedecideScreen)
+        await pilot.press("enter", "ctrl+s")  # Re-decide now, with the same deciders
+        await saved(pilot)
+    latest = Store(db).latest("support-bot").assessment
+    assert latest.harms[0].severity == 1
+    assert latest.decision.decided_on == TODAY
+    assert latest.decision.content_hash == content_hash(latest)
+    assert Store(db).drafts() == []

@@ -172,6 +172,7 @@ def plain_message(message: str) -> str:
         return "enter a number" + message[len("must be a number") :]
     if message.startswith("must be a whole number"):
         return "enter a whole number" + message[len("must be a whole number") :]
+    message = message.replace('; add id = "..."', ": give it an id")
     return message.replace("in this file", "in this assessment")
 
 
