@@ -111,9 +111,11 @@ def test_redecide_question_at_80x24(snap_compare, tmp_path):
 
     async def run_before(pilot):
         app.store.save(assessment)
-        screen = WizardScreen.edit(assessment, TODAY, step="ratings")
+        # From the feature step, whose page does not change with the other steps'.
+        screen = WizardScreen.edit(assessment, TODAY, step="feature")
         await open_wizard(pilot, screen)
-        await pilot.press("1")  # severity 1
+        screen.data["harms"][0]["severity"] = 1  # as the ratings step would
+        screen.changed()
         await wait_until(pilot, lambda: screen.book.status == "saved")  # the draft
         await pilot.press("ctrl+s")
         await settle(pilot)

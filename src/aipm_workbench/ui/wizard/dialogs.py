@@ -180,7 +180,7 @@ class RedecideScreen(ModalScreen["Redecision | None"]):
             )
             yield Button("Re-decide now", id="redecide-again", compact=True, variant="primary")
             yield Static(
-                f"Decided today ({self.today}) by the people below, bound to this content.",
+                f"Decided today ({self.today}) by the people you name, bound to this content.",
                 classes="redecide-note",
                 markup=False,
             )
