@@ -139,10 +139,13 @@ async def test_create_an_assessment_by_keyboard_from_scratch(tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         await type_text(pilot, "Fixes")
+        await pilot.press("tab")  # the id, derived from the name
+        assert app.focused.value == "fixes"
         await pilot.press("tab", "enter", "down", "down", "enter")  # product
         await pilot.press("tab")
         await type_text(pilot, "<2%")
-        await pilot.press("tab", "tab", "tab", "tab", "tab")  # decided on (today), remove, adds
+        # limit, limit value, unit, decided on (today), remove, adds
+        await pilot.press(*["tab"] * 8)
         assert app.focused.id == "add-premortem"
         await pilot.press("enter")
         await settle(pilot)

@@ -27,13 +27,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...domain import Assessment, Step
+from ...domain import Assessment, Step, default_review_by, evaluate
 from ...domain.formatting import plural
 from ..messages import AssessmentSaved, DraftSaved
 from ..widgets.step_list import StepList
 from ..wizard.autosave import DraftBook
 from ..wizard.base import StepPane
 from ..wizard.commands import WizardCommands
+from ..wizard.deciding import Binding as DecisionBinding
+from ..wizard.deciding import binding, bound, redecided, stale_note
 from ..wizard.derived import (
     apply_defaults,
     follow_change,
@@ -41,7 +43,7 @@ from ..wizard.derived import (
     new_decision,
     rename_harm,
 )
-from ..wizard.dialogs import ConfirmScreen, draft_question
+from ..wizard.dialogs import ConfirmScreen, RedecideScreen, Redecision, draft_question
 from ..wizard.drafting import DraftWriter
 from ..wizard.fields import Field
 from ..wizard.footer import StepFooter
@@ -90,6 +92,7 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
 
         feature_ids: set[str]
         drafts: list[Draft]
+        saved: Assessment | None = None  # the latest revision of the feature a draft edits
 
     CSS_PATH = "wizard.tcss"
 
@@ -131,6 +134,7 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         self.today = today
         self.editing = editing  # a saved feature (its id is fixed)
         self.source_assessment: Assessment | None = None  # the revision edited
+        self._kept_stale: str | None = None  # the date of a decision saved stale
         self.resuming = draft_key is not None
         self.current_step = Step(step) if step in {s.value for s in STEP_ORDER} else Step.feature
         self.current_harm = 0
@@ -155,8 +159,25 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
     def edit(cls, assessment: Assessment, today: dt.date, step: str | None = None) -> WizardScreen:
         """A saved feature, from its latest revision (its stored draft is offered)."""
         screen = cls(from_assessment(assessment), today=today, editing=True, step=step)
-        screen.source_assessment = assessment
+        screen._edits(assessment)
         return screen
+
+    def _edits(self, assessment: Assessment) -> None:
+        """The saved revision this form edits. Its decision was made: the verdict and
+        the review date no longer follow the recommendation on their own."""
+        self.source_assessment = assessment
+        before = assessment.decision
+        decision = self.data.get("decision")
+        if before is not None and isinstance(decision, dict):
+            if decision.get("verdict") == before.verdict.value:
+                self.follows.verdict = False
+            if decision.get("decided_on") == before.decided_on.isoformat():
+                self.follows.review_by = False
+
+    @property
+    def original(self) -> Assessment | None:
+        """The saved revision edited (None for a new feature)."""
+        return self.source_assessment
 
     @classmethod
     def resume(cls, draft: Draft, today: dt.date, step: str | None = None) -> WizardScreen:
@@ -357,14 +378,74 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
             )
             self.go_to(Step.review)  # which focuses the list of problems
             return
+        how = binding(self.original, assessment)
+        if how == DecisionBinding.bind:
+            self._save(bound(assessment))
+        elif how == DecisionBinding.ask:
+            self._ask_redecide(assessment)
+        else:
+            self._save(assessment)
+
+    def _save(self, assessment: Assessment) -> None:
         self.saver.save(assessment, self.editing)
         self._show_status()
+
+    def _ask_redecide(self, assessment: Assessment) -> None:
+        """The content under a decision made before changed: re-made now, or kept (stale)?"""
+        decision = assessment.decision
+        assert decision is not None
+
+        def answered(answer: Redecision | None) -> None:
+            if answer is None:
+                self.notify("Not saved: the form is as you left it.", title="Saving cancelled")
+                return
+            if not answer.again:
+                self._kept_stale = decision.decided_on.isoformat()
+                self._save(assessment)
+                return
+            again = redecided(
+                assessment, answer.deciders, answer.rationale, self.today, self._review_by()
+            )
+            self.data["decision"] = from_assessment(again)["decision"]
+            self.follows.verdict = False
+            self._recheck()
+            if self.current_step == Step.review:
+                self.pane().load()
+            self._save(again)
+
+        self.app.push_screen(
+            RedecideScreen(
+                decision.verdict.label,
+                decision.decided_on.isoformat(),
+                list(decision.decided_by),
+                decision.rationale,
+                self.today.isoformat(),
+            ),
+            answered,
+        )
+
+    def _review_by(self) -> dt.date | None:
+        """The review date of a decision made again today: the default for today when
+        the old one was the default (or not given), else the date given."""
+        before = self.original.decision if self.original is not None else None
+        if before is None or before.review_by is None:
+            return None
+        old_default = default_review_by(
+            before.decided_on,
+            evaluate(self.original, self.today).residual_priority,  # type: ignore[arg-type]
+        )
+        if before.review_by != old_default:
+            return before.review_by
+        ev = self.snapshot.evaluation
+        return default_review_by(self.today, ev.residual_priority if ev else None)
 
     @on(RevisionSaver.Saved)
     def _revision_saved(self, event: RevisionSaver.Saved) -> None:
         info = event.info
         self.app.post_message(AssessmentSaved(info.feature_id, info.number, info.created))
         message, title = saved_notice(info)
+        if self._kept_stale and info.created:
+            message += f" Decision kept: {stale_note(self._kept_stale)}."
         self.app.notify(message, title=title)
         self.dismiss(info)
 
@@ -409,7 +490,11 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
     @work(thread=True, exit_on_error=False, group="wizard-load")
     def _load_context(self) -> None:
         store = self.book.store
-        self.post_message(self.ContextLoaded(set(store.feature_ids()), store.drafts()))
+        saved = None
+        if self.resuming and self.source_assessment is None and self.book.draft_key:
+            stored = store.latest(self.book.draft_key)
+            saved = stored.assessment if stored is not None else None
+        self.post_message(self.ContextLoaded(set(store.feature_ids()), store.drafts(), saved))
 
     @on(ContextLoaded)
     def _context_loaded(self, event: ContextLoaded) -> None:
@@ -419,6 +504,8 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         )
         if self.resuming and self.book.edits_saved_feature(self.data):
             self.editing = True  # a draft of a saved feature edits that feature
+            if event.saved is not None:
+                self._edits(event.saved)
             self._load(self.pane(Step.feature))
         if offer is not None:
             self._offer_draft(offer, new=not self.editing)
@@ -441,6 +528,8 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         self.book.adopt(draft.feature_id, self.data)
         self._recheck()
         self.follows = infer_follows(self.data, self.snapshot.evaluation)
+        if self.source_assessment is not None:
+            self._edits(self.source_assessment)
         if draft.step in {s.value for s in STEP_ORDER}:
             self.current_step = Step(draft.step)
             self.visited.add(self.current_step)

@@ -169,6 +169,10 @@ class Field(Vertical):
                     c.value = value
                 elif Select.NULL in legal:
                     c.value = Select.NULL
+                if not c.query("SelectOverlay"):
+                    # Not composed yet: the value is kept, but a Select shows it only
+                    # when it changes after mounting (it would show its prompt).
+                    self.call_after_refresh(self._show_choice)
             else:
                 text = display(self.kind, value)
                 if isinstance(c, TextArea):
@@ -180,6 +184,12 @@ class Field(Vertical):
 
         self._loaded = True
         self._shown = self.value()
+
+    def _show_choice(self) -> None:
+        c = self.control
+        if isinstance(c, Select) and c.query("SelectOverlay"):
+            with self.prevent(Select.Changed):
+                c.mutate_reactive(Select.value)
 
     def show_problem(self, text: str | None) -> None:
         """Show the problem under the control (made on the first problem)."""

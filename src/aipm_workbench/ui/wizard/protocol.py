@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ...domain import Step
+from ...domain import Assessment, Step
 from .derived import Follows
 from .state import Snapshot
 
@@ -26,6 +26,10 @@ class Wizard(Protocol):
     current_harm: int
     current_fallback: int
     follows: Follows
+
+    @property
+    def original(self) -> Assessment | None:
+        """The saved revision the form edits (None for a new feature)."""
 
     def get(self, path: str) -> Any: ...
 

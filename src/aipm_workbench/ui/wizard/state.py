@@ -114,6 +114,7 @@ VALUE_NAMES = {
     "decided_by": "decided by",
     "review_by": "review by",
     "covers": "covers harms",
+    "op": "comparison",
 }
 BOUNDS = ("low bound", "high bound")
 
@@ -171,6 +172,7 @@ def plain_message(message: str) -> str:
         return "enter a number" + message[len("must be a number") :]
     if message.startswith("must be a whole number"):
         return "enter a whole number" + message[len("must be a whole number") :]
+    message = message.replace('; add id = "..."', ": give it an id")
     return message.replace("in this file", "in this assessment")
 
 
@@ -365,6 +367,10 @@ def clean(data: dict) -> dict:
     for harm in out.get("harms", []):
         if isinstance(harm, dict) and harm.get("residual") == {}:
             harm.pop("residual")
+    for key, table in (("metrics", "limit"), ("hypotheses", "test")):
+        for item in out.get(key, []):
+            if isinstance(item, dict) and item.get(table) == {}:
+                item.pop(table)
     return out
 
 

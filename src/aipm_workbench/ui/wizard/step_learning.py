@@ -3,19 +3,19 @@ the decision, falsifiable hypotheses, and the premortem."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Button, Select, Static
 
 from ...domain import HypothesisStatus, MetricKind, Step
 from .base import StepPane
 from .fields import Field, Scope, choice, text_area, text_input
 from .protocol import Command
-from .state import slugify, unique_slug
+from .state import Snapshot, is_slug, slugify, unique_slug
 
 METRIC_KINDS = {
     "model": "model: precision, recall...",
@@ -24,6 +24,28 @@ METRIC_KINDS = {
 }
 assert set(METRIC_KINDS) == {k.value for k in MetricKind}
 STATUSES = [(s.value, s.value) for s in HypothesisStatus]
+# The comparisons of a limit or a test (FORMAT.md): ``observed op value``.
+OPS = [
+    ("<   below", "<"),
+    ("<=  at most", "<="),
+    (">   above", ">"),
+    (">=  at least", ">="),
+]
+OBSERVED_POPULATION = "population"  # a test may name the reach seen, declared or not
+
+
+def metric_ids(data: dict) -> list[str]:
+    """The ids a hypothesis test can name: the metrics' ids, then ``population``."""
+    ids = [m.get("id") for m in data.get("metrics") or [] if isinstance(m, dict)]
+    out = [i for i in ids if is_slug(i) and i != OBSERVED_POPULATION]
+    return [*dict.fromkeys(out), OBSERVED_POPULATION]
+
+
+def test_metric_options(data: dict, current: object = None) -> list[tuple[str, str]]:
+    ids = metric_ids(data)
+    if isinstance(current, str) and current and current not in ids:
+        ids.append(current)  # shown as it is, with its problem
+    return [(i if i != OBSERVED_POPULATION else "population (reach seen)", i) for i in ids]
 
 
 def hypothesis_id(statement: str | None) -> str:
@@ -47,9 +69,15 @@ class ItemBox(Scope):
             yield Button(f"Remove {self.border_title.lower()}", classes="remove-item", compact=True)
 
 
-def metric_fields() -> list[Widget]:
+def metric_fields(data: dict | None = None) -> list[Widget]:
     return [
         Field("name", "Name", text_input("e.g. escalation rate"), required=True),
+        Field(
+            "id",
+            "Id",
+            text_input("derived from the name"),
+            hint="Observations name it; a limit needs it.",
+        ),
         Field(
             "kind",
             "Kind",
@@ -58,11 +86,20 @@ def metric_fields() -> list[Widget]:
             required=True,
         ),
         Field("target", "Target", text_input("e.g. below 2% of summaries"), required=True),
+        Field(
+            "limit.op",
+            "Limit",
+            choice(OPS, prompt="no limit"),
+            kind="choice",
+            hint="Healthy while observed <op> value.",
+        ),
+        Field("limit.value", "Limit value", text_input("e.g. 0.02"), kind="number"),
+        Field("unit", "Unit", text_input("e.g. share of summaries")),
         Field("decided_on", "Decided on", text_input("YYYY-MM-DD"), kind="date", required=True),
     ]
 
 
-def hypothesis_fields() -> list[Widget]:
+def hypothesis_fields(data: dict | None = None) -> list[Widget]:
     return [
         Field(
             "statement",
@@ -79,10 +116,19 @@ def hypothesis_fields() -> list[Widget]:
         Field("falsified_if", "Falsified if", text_input("the result that proves it wrong")),
         Field("check_by", "Check by", text_input("YYYY-MM-DD"), kind="date"),
         Field("status", "Status", choice(STATUSES, blank=False, value="open"), kind="choice"),
+        Field(
+            "test.metric",
+            "Test metric",
+            choice(test_metric_options(data or {}), prompt="no test"),
+            kind="choice",
+            hint="An observation meeting it falsifies the bet.",
+        ),
+        Field("test.op", "Test", choice(OPS, prompt="-"), kind="choice"),
+        Field("test.value", "Test value", text_input("e.g. 0.05"), kind="number"),
     ]
 
 
-def premortem_fields() -> list[Widget]:
+def premortem_fields(data: dict | None = None) -> list[Widget]:
     return [
         Field(
             "failure",
@@ -138,11 +184,6 @@ class LearningStep(StepPane):
                 variant="primary",
             )
 
-    def load(self) -> None:
-        for key in SECTIONS:
-            self._sync(key)
-        super().load()
-
     def _sync(self, key: str) -> None:
         container = self.query_one(f"#{key}-list", Vertical)
         items = self.data[key]
@@ -155,15 +196,59 @@ class LearningStep(StepPane):
         else:  # removed: every box after it names another index
             self.track(container.remove_children())
             new = range(len(items))
-        self.track(container.mount_all([ItemBox(key, i, title, make()) for i in new]))
+        self.track(container.mount_all([ItemBox(key, i, title, make(self.data)) for i in new]))
         self.call_after_refresh(self._load_list, key)
 
     def _load_list(self, key: str) -> None:
+        if key == "hypotheses":
+            self._test_options()
         for field in self.query_one(f"#{key}-list").query(Field):
             field.load(self.wizard.get(field.path))
 
+    def load(self) -> None:  # noqa: F811 - the options first, then the values
+        self._test_options()
+        for key in SECTIONS:
+            self._sync(key)
+        super().load()
+
+    def refresh_live(self, snapshot: Snapshot) -> None:
+        self._test_options()
+
+    def _test_options(self) -> None:
+        """A hypothesis test picks from the metrics that have ids (they change as typed)."""
+        for field in self.query(Field):
+            if field.key != "test.metric" or not isinstance(field.control, Select):
+                continue
+            if not field.control.query("SelectOverlay"):
+                continue  # not mounted yet: made with the options of its time
+            current = self.wizard.get(field.path)
+            options = test_metric_options(self.data, current)
+            if options != getattr(field, "_options_shown", None):
+                field._options_shown = options  # type: ignore[attr-defined]
+                with field.prevent(Select.Changed):
+                    field.control.set_options(options)
+                field.load(current)
+
+    # A problem of a whole limit or test (a limit without an id) shows at these fields.
+    WHOLE: ClassVar[dict[str, str]] = {"id": "limit", "limit.op": "limit", "test.metric": "test"}
+
+    def show_problems(self, snapshot: Snapshot, reveal_missing: bool) -> None:
+        super().show_problems(snapshot, reveal_missing)
+        for field in self.query(Field):
+            scope = field.scope
+            table = self.WHOLE.get(field.key)
+            if table is None or scope is None or not scope.base.startswith(("metrics", "hyp")):
+                continue
+            whole = [p.message for p in snapshot.problems if p.path == f"{scope.base}.{table}"]
+            if whole:
+                mine = [p.message for p in snapshot.problems_at(field.path)]
+                field.show_problem("; ".join([*mine, *whole]))
+
     def after_change(self, path: str, old: object) -> None:
-        """A hypothesis id follows its statement until the user edits it."""
+        """A hypothesis id follows its statement, a metric id its name, until edited."""
+        if path.startswith("metrics[") and path.endswith("].name"):
+            self._metric_id_follows(path, old)
+            return
         if not (path.startswith("hypotheses[") and path.endswith("].statement")):
             return
         index = int(path[len("hypotheses[") :].split("]")[0])
@@ -178,6 +263,25 @@ class LearningStep(StepPane):
             for field in self.query(Field):
                 if field.path == f"hypotheses[{index}].id":
                     field.load(hypothesis["id"])
+
+    def _metric_id_follows(self, path: str, old: object) -> None:
+        index = int(path[len("metrics[") :].split("]")[0])
+        metric = self.data["metrics"][index]
+        current = metric.get("id")
+        before = slugify(old) if isinstance(old, str) else ""
+        if current not in (None, "", before) and not (
+            before and isinstance(current, str) and current.startswith(before + "-")
+        ):
+            return
+        taken = {m.get("id") for i, m in enumerate(self.data["metrics"]) if i != index}
+        taken.add(OBSERVED_POPULATION)
+        name = metric.get("name")
+        new = unique_slug(slugify(name), taken) if isinstance(name, str) and slugify(name) else None
+        if new is None:
+            metric.pop("id", None)
+        else:
+            metric["id"] = new
+        self.reload(f"metrics[{index}].id")
 
     @on(Button.Pressed, ".add-item")
     def _add(self, event: Button.Pressed) -> None:

@@ -12,7 +12,9 @@ from textual.widgets.option_list import Option
 
 from ...domain import DecisionStatus, Finding, Step, Tier, Verdict
 from ...domain.evaluation import REVIEW_DAYS
+from ...domain.living import sign_off_missing
 from .base import StepPane, TierBadge
+from .deciding import content_changed, stale_note
 from .fields import Field, Scope, choice, text_area, text_input
 from .live import Live
 from .state import STEP_TITLES, Problem, Snapshot
@@ -59,6 +61,10 @@ def finding_path(finding: Finding, data: dict) -> str:
     if kind == "decision":
         if code == "F08":
             return "decision.review_by"
+        if code == "F16":
+            return "decision.decided_by"
+        if code == "F19":
+            return "decision.decided_on"
         if code == "F12":
             return "fallbacks"
         return "decision.rationale"
@@ -94,6 +100,7 @@ class ReviewStep(StepPane):
                 required=True,
             ),
             Live(id="review-override", classes="guidance", markup=False),
+            Live(id="review-standing", classes="guidance", markup=False),
             Field(
                 "status",
                 "Status",
@@ -175,6 +182,9 @@ class ReviewStep(StepPane):
             override.update("Follows the recommendation.")
         else:
             override.update("")
+        standing = self.query_one("#review-standing", Static)
+        standing.update(self._standing(snapshot))
+        standing.display = bool(self._standing_text)
         hint = self.query_one("#review-by-field .field-hint", Static)
         worst = ev.residual_priority
         days = REVIEW_DAYS[worst] if worst is not None else REVIEW_DAYS[min(REVIEW_DAYS)]
@@ -189,6 +199,30 @@ class ReviewStep(StepPane):
             note.update(
                 f"Saves revision of {snapshot.assessment.feature.id}; findings do not block saving."
             )
+
+    def _standing(self, snapshot: Snapshot) -> str:
+        """The decision in words: made on other content (stale once saved so), or
+        decided by its owner alone."""
+        lines = []
+        a, original = snapshot.assessment, self.wizard.original
+        if a is not None and original is not None and content_changed(original, a):
+            decided = original.decision.decided_on.isoformat()  # type: ignore[union-attr]
+            lines.append(
+                f"The decision of {decided} was made on other content: saving asks whether it "
+                f"is made again now; if not, {stale_note(decided)}."
+            )
+        ev = snapshot.evaluation
+        if (
+            a is not None
+            and ev is not None
+            and sign_off_missing(a, ev.recommended, ev.residual_priority)
+        ):
+            owner = a.feature.owner or "the owner"
+            lines.append(
+                f"Decided by its owner alone: name someone other than {owner} under Decided by."
+            )
+        self._standing_text = "\n".join(lines)
+        return self._standing_text
 
     def _fill_findings(self, snapshot: Snapshot) -> None:
         options: list[Option] = []
