@@ -98,7 +98,10 @@ async def test_a_new_privacy_harm_links_a_precedent_that_is_saved(tmp_path):
         # its reference ratings, beside the PM's
         assert "S4 L3 R5 D4 High     Lee Luda chatbot trained on private chats" in text
 
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # meeting-recap is decided: keep the old decision
+        await settle(pilot)
+        assert "Keep the old decision" in screen_text(app)
+        await pilot.press("down", "enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, WizardScreen))
 
     store = Store(db)
