@@ -10,7 +10,7 @@ observation) reads the list again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -29,6 +29,12 @@ URGENT = frozenset({"reopened", "stale", "expired"})  # a decision no longer sta
 FEATURE_WIDTH = 24
 
 
+def why(item: Any) -> str:
+    """The entry's message without the kind it starts with (the What column says it)."""
+    kind = f"{item.kind.value}: "
+    return item.message[len(kind) :] if item.message.startswith(kind) else item.message
+
+
 class NeedsAttentionScreen(ReportsWorkerErrors, Screen[None]):
     """``NeedsAttentionScreen()``: opened from the portfolio (``!``)."""
 
@@ -36,7 +42,10 @@ class NeedsAttentionScreen(ReportsWorkerErrors, Screen[None]):
     FOOTER_GIVE_WAY = ("reload",)  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="attention.back"),
-        Binding("enter", "open", "Open", id="attention.open", tooltip="Open the feature"),
+        # a priority binding: the table would take Enter first and hide it from the footer
+        Binding(
+            "enter", "open", "Open", id="attention.open", tooltip="Open the feature", priority=True
+        ),
         Binding("r", "reload", "Reload", id="attention.reload"),
     ]
 
@@ -90,7 +99,7 @@ class NeedsAttentionScreen(ReportsWorkerErrors, Screen[None]):
                 Text(kind, style="bold" if item.kind.value in URGENT else ""),
                 item.date.isoformat() if item.date else "never",
                 Text(safe_text(item.feature_id)[:FEATURE_WIDTH]),
-                Text(safe_text(item.message)),
+                Text(safe_text(why(item))),
             )
         if before is not None:  # the cursor stays on the same cause, or the feature's next
             same = [i for i, it in enumerate(self.items) if it == before]
@@ -113,10 +122,10 @@ class NeedsAttentionScreen(ReportsWorkerErrors, Screen[None]):
 
     def _show_why(self) -> None:
         """The highlighted cause in full: the table cuts long reasons at 80 columns."""
-        why = self.query_one("#attention-why", Static)
+        line = self.query_one("#attention-why", Static)
         table = self.query_one(DataTable)
         if not self.items:
-            why.update(
+            line.update(
                 "No stale, reopened or expired decision, no overdue check and no review "
                 f"in the next {WITHIN} days. Press escape to go back."
             )
@@ -124,12 +133,12 @@ class NeedsAttentionScreen(ReportsWorkerErrors, Screen[None]):
         item = self.items[min(table.cursor_row, len(self.items) - 1)]
         text = Text()
         text.append(safe_text(item.feature_id), style="bold")
-        text.append(f": {safe_text(item.message)}")
-        why.update(text)
+        text.append(f": {safe_text(why(item))}")
+        line.update(text)
 
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a row opens its feature."""
+        """A click on the highlighted row opens its feature."""
         self._open(event.cursor_row)
 
     def action_open(self) -> None:

@@ -29,19 +29,19 @@ from ...domain.formatting import number, people_range, safe_text, verdict_label
 from ..messages import PortfolioChanged
 from ..widgets.footer import PriorityFooter
 from ..widgets.observation_chart import ObservationChart
-from ..widgets.styling import tier_text
+from ..widgets.styling import themed, tier_text
 from ..workers import ReportsWorkerErrors
 from .problem import Problem
 
 RECENT: OrderedDict[tuple[int, str], Any] = OrderedDict()  # (store, feature) -> Loaded
 RECENT_MAX = 16
 # how a decision state reads: those that no longer stand stand out
-STATE_STYLE = {
-    "reopened": "bold $text-error",
-    "expired": "bold $text-error",
-    "stale": "bold $text-warning",
-    "undecided": "bold $text-muted",
-    "decided": "bold $text-success",
+STATE_VARIABLE = {
+    "reopened": "text-error",
+    "expired": "text-error",
+    "stale": "text-warning",
+    "undecided": "text-muted",
+    "decided": "text-success",
 }
 CHECK_AFTER = 0.3  # seconds: a record shown from the cache is checked this soon
 FIRST_PART_LINES = 24  # a long record: its first sections at once, the whole just after
@@ -93,7 +93,7 @@ class KeyScroll(VerticalScroll):
     ]
 
 
-def state_line(live: Any) -> Text:
+def state_line(app: Any, live: Any) -> Text:
     """Where the decision stands and why: ``reopened: guardrail approval-ratio breached
     2026-11-25: 0.74 ratio, limit >= 0.8 ratio`` (the state in words, then the reason)."""
     out = Text()
@@ -103,7 +103,7 @@ def state_line(live: Any) -> Text:
     reason = live.reason or ""
     if reason.startswith(f"{state}:"):
         reason = reason[len(state) + 1 :].strip()
-    out.append(state, style=STATE_STYLE.get(state, "bold"))
+    out.append_text(themed(app, state, STATE_VARIABLE.get(state), bold=True))
     if reason:
         out.append(f": {safe_text(reason)}")
     more = [s.message for s in live.signals[1:]] if len(live.signals) > 1 else []
@@ -332,7 +332,7 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         """The decision state under the header, and the observations tab."""
         self.live = live
         self.observations = observations
-        self.query_one("#detail-state", Static).update(state_line(live))
+        self.query_one("#detail-state", Static).update(state_line(self.app, live))
         from .observe import observable
 
         metrics = observable(latest.assessment)
