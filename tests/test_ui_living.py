@@ -116,7 +116,9 @@ async def test_at_80_columns_the_state_is_in_the_detail_line(demo_db):
     app = make_app(demo_db, today=TODAY)
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        header = next(x for x in screen_text(app).splitlines() if "Recommend" in x and "Feature" in x)
+        header = next(
+            x for x in screen_text(app).splitlines() if "Recommend" in x and "Feature" in x
+        )
         for label in ("#", "Feature", "Residual", "Chosen", "Recommend"):
             assert label in header
         await pilot.press("d", "d", "d")  # only the reopened ones
