@@ -18,7 +18,7 @@ from ui_support import (
 from aipm_workbench.cli.app import make_app
 from aipm_workbench.storage import Store
 from aipm_workbench.ui.screens.portfolio import PortfolioScreen
-from aipm_workbench.ui.widgets.portfolio_table import COLUMNS, FIXED, PAGE_SIZE, PortfolioTable
+from aipm_workbench.ui.widgets.portfolio_table import FIXED, PAGE_SIZE, PortfolioTable
 from aipm_workbench.ui.widgets.risk_matrix import RiskMatrix
 from aipm_workbench.ui.widgets.summary import SummaryBar
 
