@@ -287,7 +287,7 @@ async def test_needs_attention_reloads_when_you_come_back(plain_db):
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.feature_id == "credit-limit-assist"
-        await pilot.press("o", *"0.5", "ctrl+s")
+        await pilot.press("o", *"0.5", "enter")  # enter records: the date is today
         await settle(pilot)
         assert store.decision("credit-limit-assist", TODAY).state.value == "reopened"
         await pilot.press("escape")

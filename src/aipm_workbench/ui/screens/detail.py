@@ -26,7 +26,6 @@ from textual.widgets import (
 )
 
 from ...domain.formatting import number, people_range, safe_text, verdict_label
-from ..messages import PortfolioChanged
 from ..widgets.footer import PriorityFooter
 from ..widgets.observation_chart import ObservationChart
 from ..widgets.styling import themed, tier_text
@@ -518,7 +517,7 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         )
         self.action_tab("observations")
         self._load()
-        self.app.post_message(PortfolioChanged())
+        self.app.portfolio.reload(quiet=True)  # its state column: said here already
 
     def action_export(self) -> None:
         from .export import ExportScreen

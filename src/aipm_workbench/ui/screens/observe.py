@@ -3,8 +3,9 @@
 The metric is picked from those the feature lets you observe (DOMAIN.md 9: a
 metric with an id and a limit, or one a hypothesis test names, and
 ``population``); the value must be a finite number and the date (today unless
-changed) not after today, as ``observe`` checks. The dialog returns the
-observation; the detail screen saves it.
+changed) not after today, as ``observe`` checks. Enter records from any
+field, tab moves between them. The dialog returns the observation; the detail
+screen saves it.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ class ObserveScreen(ModalScreen[NewObservation | None]):
                 )
             yield Static("", id="observe-problems")
             with Horizontal(id="observe-buttons"):
-                yield Button("Record (ctrl+s)", id="observe-record", variant="primary")
+                yield Button("Record (enter)", id="observe-record", variant="primary")
                 yield Button("Cancel (esc)", id="observe-cancel")
 
     def on_mount(self) -> None:
@@ -178,13 +179,9 @@ class ObserveScreen(ModalScreen[NewObservation | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        """Enter moves to the next field, and records from the last one."""
-        order = ["observe-value", "observe-date", "observe-source"]
-        here = event.input.id or ""
-        if here in order[:-1]:
-            self.query_one(f"#{order[order.index(here) + 1]}", Input).focus()
-        else:
-            self.action_record()
+        """Enter records from any field (the date is today's and the source optional);
+        tab moves between them."""
+        self.action_record()
 
     @on(Button.Pressed, "#observe-record")
     def _record_pressed(self) -> None:

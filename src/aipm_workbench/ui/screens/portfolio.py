@@ -265,6 +265,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         self._pending_select: str | None = None
         self._focus_table_after_load = False
         self._rest_mounted = False
+        self._quiet_reload = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="band"):
@@ -322,8 +323,10 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
 
     # -- loading ------------------------------------------------------------
 
-    def reload(self, select: str | None = None) -> None:
-        """Read the portfolio again (keeps the query; optionally select a feature)."""
+    def reload(self, select: str | None = None, quiet: bool = False) -> None:
+        """Read the portfolio again (keeps the query; optionally select a feature).
+        ``quiet``: without the "Refreshed" note (the change was said where it was made)."""
+        self._quiet_reload = quiet
         highlighted = self.table.highlighted
         self._pending_select = select or (highlighted.id if highlighted else None)
         self._apply(self.query_state, overview=True)
@@ -464,7 +467,8 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         self.summary = message.summary
         self.drafts = message.drafts
         self.query_one(SummaryBar).show(message.summary, self.app.today(), len(message.drafts))
-        if before is not None:
+        quiet, self._quiet_reload = self._quiet_reload, False
+        if before is not None and not quiet:
             total, was = message.summary.get("total", 0), before.get("total", 0)
             change = f" ({total - was:+d} since the last load)" if total != was else ""
             self.notify(f"{plural(total, 'feature')}{change}.", title="Refreshed", timeout=3)
