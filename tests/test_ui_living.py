@@ -215,7 +215,8 @@ async def test_recording_a_breach_from_the_detail_reopens_the_decision(plain_db)
         await settle(pilot)
         app.portfolio.open_feature("credit-limit-assist")
         await settle(pilot)
-        assert "decided: decided 2026-09-08, review by 2026-12-08" in screen_text(app)
+        assert "decided 2026-09-08, review by 2026-12-08" in screen_text(app)
+        assert "decided: decided" not in screen_text(app)
 
         await pilot.press("o")
         await settle(pilot)
@@ -329,3 +330,29 @@ def test_snapshot_record_an_observation_at_80x24(demo_db, snap_compare):
     app = make_app(demo_db, today=TODAY)
     keys = ("exclamation_mark", "enter", "4", "o")
     assert snap_compare(app, terminal_size=SMALL, run_before=ready(*keys))
+
+
+@pytest.mark.parametrize(
+    ("value", "day", "problem"),
+    [
+        ("inf", "2026-11-28", "Value: inf is not a number"),
+        ("1e999", "2026-11-28", "Value: 1e999 is not a number"),
+        ("", "2026-11-28", "Value: nothing is not a number"),
+        ("0.5", "28/11/2026", "Date: 28/11/2026 is not a date: type it as 2026-11-28."),
+        ("0.5", "2026-11-29", "Date: 2026-11-29 is after today (2026-11-28)"),
+        ("0.5", "1969-12-31", "Date: 1969-12-31 is before 1970-01-01."),
+    ],
+)
+def test_the_dialog_checks_what_observe_checks(value, day, problem):
+    from aipm_workbench.ui.screens.observe import check
+
+    number, date, problems = check(value, day, TODAY)
+    assert [p for p in problems if p.startswith(problem)] == problems[:1]
+    assert number is None or date is None
+
+
+def test_the_dialog_accepts_a_finite_number_on_or_before_today():
+    from aipm_workbench.ui.screens.observe import check
+
+    assert check(" -0.25 ", "2026-11-28", TODAY) == (-0.25, TODAY, [])
+    assert check("1040000", "1970-01-01", TODAY) == (1040000.0, dt.date(1970, 1, 1), [])

@@ -103,7 +103,9 @@ def state_line(app: Any, live: Any) -> Text:
     if reason.startswith(f"{state}:"):
         reason = reason[len(state) + 1 :].strip()
     out.append_text(themed(app, state, STATE_VARIABLE.get(state), bold=True))
-    if reason:
+    if reason.startswith(f"{state} "):  # "decided 2026-03-18, review by ...": said once
+        out.append(safe_text(reason[len(state) :]))
+    elif reason:
         out.append(f": {safe_text(reason)}")
     more = [s.message for s in live.signals[1:]] if len(live.signals) > 1 else []
     for message in more:
