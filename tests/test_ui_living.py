@@ -58,6 +58,15 @@ def _prepare(monkeypatch, tmp_path):
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def no_cached_details():
+    """The detail screen shows a feature seen before from a cache keyed by the store's
+    id(), checked 0.3 s later: another test's store may have had the same id."""
+    from aipm_workbench.ui.screens import detail
+
+    detail.RECENT.clear()
+
+
 @pytest.fixture
 def demo_db(demo_template, tmp_path, monkeypatch):
     _prepare(monkeypatch, tmp_path)
