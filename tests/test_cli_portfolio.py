@@ -481,13 +481,34 @@ def test_demo_loads_the_samples_and_prints_the_portfolio(tmp_path):
     db = tmp_path / "demo.duckdb"
     result = run("demo", "--db", str(db))
     assert result.exit_code == 0
-    assert f"demo: loaded 10 sample assessments into {db}" in result.stderr
+    assert f"demo: loaded 10 sample assessments and 5 observations into {db}" in result.stderr
     assert result.stdout.splitlines()[1].split()[:2] == ["1", "call-summaries"]
     assert result.stdout.splitlines()[-1].startswith("10 features, ranked by residual priority")
     Store(db).save(edited(samples()[0], lambda d: d["feature"].update(stage="beta")))
     again = run("--db", str(db), "demo")
     assert again.exit_code == 0
     assert Store(db).latest("call-summaries").info.number == 1, "replaced on every run"
+
+
+def test_demo_loads_the_sample_observations_so_two_decisions_are_reopened(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    result = run("demo", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    store = Store(db)
+    observed = store.observations("credit-limit-assist")
+    assert [(o.metric, o.value, o.observed_on.isoformat()) for o in observed] == [
+        ("approval-ratio", 0.86, "2026-10-31"),
+        ("approval-ratio", 0.74, "2026-11-25"),
+    ]
+    assert len(store.observations("support-bot")) == 3
+    reopened = [r.id for r in store.rank(state="reopened", today=TODAY)]
+    assert sorted(reopened) == ["credit-limit-assist", "support-bot"]
+    # the portfolio printed says so too
+    line = next(x for x in result.stdout.splitlines() if "credit-limit-assist" in x)
+    assert "reopened" in line
+    # a second run replaces the database: the observations are not doubled
+    assert run("demo", "--db", str(db)).exit_code == 0
+    assert len(Store(db).observations("credit-limit-assist")) == 2
 
 
 def test_demo_never_replaces_a_real_database(loaded):

@@ -18,7 +18,7 @@ from ui_support import (
 from aipm_workbench.cli.app import make_app
 from aipm_workbench.storage import Store
 from aipm_workbench.ui.screens.portfolio import PortfolioScreen
-from aipm_workbench.ui.widgets.portfolio_table import COLUMNS, FIXED, PAGE_SIZE, PortfolioTable
+from aipm_workbench.ui.widgets.portfolio_table import FIXED, PAGE_SIZE, PortfolioTable
 from aipm_workbench.ui.widgets.risk_matrix import RiskMatrix
 from aipm_workbench.ui.widgets.summary import SummaryBar
 
@@ -68,20 +68,31 @@ async def test_sort_by_keys_and_by_clicking_a_header(db):
         await settle(pilot)
         assert shown_ids(app) == ids(store.rank(sort="name", descending=True, today=TODAY))
 
-        # a click on the "People harmed" header sorts by it, most people first
+        # a click on the "RPN" header sorts by it, highest first
         table = app.screen.query_one(PortfolioTable)
         x = table._fixed_width()  # noqa: SLF001 - the first scrolled column's left edge
-        for column, w in zip(COLUMNS[FIXED:], table.widths[FIXED:], strict=True):
-            if column.key == "harmed_high":
+        for column, w in table._columns()[FIXED:]:  # noqa: SLF001 - the columns drawn
+            if column.key == "residual_max_rpn":
                 break
             x += w + 1
         await pilot.click(PortfolioTable, offset=(x + 2, 0))
         await settle(pilot)
-        expected = store.rank(sort="harmed_high", descending=True, today=TODAY)
+        expected = store.rank(sort="residual_max_rpn", descending=True, today=TODAY)
         assert shown_ids(app) == ids(expected)
-        highs = [r.harmed_high or 0 for r in app.screen.table.visible_rows()]
-        assert highs == sorted(highs, reverse=True)
-        assert "People harmed▼" in screen_text(app)
+        rpns = [r.residual_max_rpn or 0 for r in app.screen.table.visible_rows()]
+        assert rpns == sorted(rpns, reverse=True)
+        assert "RPN▼" in screen_text(app)
+
+        # the decision state cannot be sorted by: a click on its header changes nothing
+        x = table._fixed_width()  # noqa: SLF001
+        for column, w in table._columns()[FIXED:]:  # noqa: SLF001
+            if column.key == "decision_state":
+                break
+            x += w + 1
+        await pilot.click(PortfolioTable, offset=(x + 2, 0))
+        await settle(pilot)
+        assert shown_ids(app) == ids(expected)
+        assert "RPN▼" in screen_text(app)
 
 
 @pilot_test

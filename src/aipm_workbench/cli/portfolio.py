@@ -655,6 +655,31 @@ def default_demo_path() -> Path:
     return Path(user_data_dir("aipm-workbench", appauthor=False)) / DEMO_NAME
 
 
+def _demo_observations(store: Store, csv_path: Path) -> int:
+    """Record the sample observations as ``observe --file`` does (all or nothing); the
+    number recorded. A bad row is a broken installation, not the user's input."""
+    from .living import Problems, _observation, _read_csv
+
+    rows = _read_csv(csv_path)
+    ids = sorted({r.get("feature", "").strip() for _, r in rows} - {""})
+    latest = store.latest_assessments(ids)
+    problems = Problems()
+    found = []
+    for line, fields in rows:
+        where = f"{csv_path}:{line}"
+        if "__width__" in fields:
+            problems.add(where, f"{fields['__width__']} fields")
+            continue
+        o = _observation(fields, latest, today(), where, problems)
+        if o is not None:
+            found.append(o)
+    if problems:
+        say_lines([safe_text(p) for p in problems], err=True)
+        fail("the sample observations are invalid: reinstall aipm-workbench")
+    recorded, _unchanged, _superseded = store.record_observations(found)
+    return recorded
+
+
 @main.command()
 @click.option(
     "--db",
@@ -705,7 +730,12 @@ def demo(ctx: click.Context, demo_db: str | None) -> None:
             p.unlink(missing_ok=True)
         store.set_meta(DEMO_MARK, "sample_projects")
         report = store.import_assessments(items, note="demo: sample projects")
-    say(f"demo: loaded {len(report.created)} sample assessments into {path}", err=True)
+        observed = _demo_observations(store, folder / "observations.csv")
+    say(
+        f"demo: loaded {len(report.created)} sample assessments and {observed} observations "
+        f"into {path}",
+        err=True,
+    )
     if obj is not None:
         obj.db_option = str(path)
     open_app = main.commands.get("open")

@@ -1,4 +1,6 @@
-"""One feature: its decision record, its revision history and the diff of two revisions."""
+"""One feature: where its decision stands and why, its decision record, its revision
+history, the diff of two revisions, and its metrics' observations against their limits
+(``o`` records one)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import (
@@ -23,14 +25,23 @@ from textual.widgets import (
     TabPane,
 )
 
-from ...domain.formatting import people_range, safe_text, verdict_label
+from ...domain.formatting import number, people_range, safe_text, verdict_label
 from ..widgets.footer import PriorityFooter
-from ..widgets.styling import tier_text
+from ..widgets.observation_chart import ObservationChart
+from ..widgets.styling import themed, tier_text
 from ..workers import ReportsWorkerErrors
 from .problem import Problem
 
 RECENT: OrderedDict[tuple[int, str], Any] = OrderedDict()  # (store, feature) -> Loaded
 RECENT_MAX = 16
+# how a decision state reads: those that no longer stand stand out
+STATE_VARIABLE = {
+    "reopened": "text-error",
+    "expired": "text-error",
+    "stale": "text-warning",
+    "undecided": "text-muted",
+    "decided": "text-success",
+}
 CHECK_AFTER = 0.3  # seconds: a record shown from the cache is checked this soon
 FIRST_PART_LINES = 24  # a long record: its first sections at once, the whole just after
 
@@ -81,15 +92,53 @@ class KeyScroll(VerticalScroll):
     ]
 
 
+def state_line(app: Any, live: Any) -> Text:
+    """Where the decision stands and why: ``reopened: guardrail approval-ratio breached
+    2026-11-25: 0.74 ratio, limit >= 0.8 ratio`` (the state in words, then the reason)."""
+    out = Text()
+    if live is None:
+        return out
+    state = str(live.state.value)
+    reason = live.reason or ""
+    if reason.startswith(f"{state}:"):
+        reason = reason[len(state) + 1 :].strip()
+    out.append_text(themed(app, state, STATE_VARIABLE.get(state), bold=True))
+    if reason.startswith(f"{state} "):  # "decided 2026-03-18, review by ...": said once
+        out.append(safe_text(reason[len(state) :]))
+    elif reason:
+        out.append(f": {safe_text(reason)}")
+    more = [s.message for s in live.signals[1:]] if len(live.signals) > 1 else []
+    for message in more:
+        if message not in reason:
+            out.append(f"; {safe_text(message)}")
+    if live.standing_revision is not None and state != "decided":
+        out.append(f" (decision of revision {live.standing_revision})", style="dim")
+    return out
+
+
 class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
     """``FeatureDetailScreen(feature_id)``."""
 
     CSS_PATH = "detail.tcss"
+    FOOTER_GIVE_WAY = (
+        "diff_selected",
+        "refresh",
+        "export",
+        "tab",
+    )  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="detail.back"),
         Binding("1", "tab('record')", "Record", id="detail.record"),
         Binding("2", "tab('history')", "History", id="detail.history"),
         Binding("3", "tab('diff')", "Diff", id="detail.diff"),
+        Binding("4", "tab('observations')", "Observations", id="detail.observations"),
+        Binding(
+            "o",
+            "observe",
+            "Observe",
+            id="detail.observe",
+            tooltip="Record an observation of a metric",
+        ),
         Binding("e", "export", "Export", id="detail.export", tooltip="Export this record"),
         Binding("E", "edit", "Edit", id="detail.edit", tooltip="Edit in the guided assessment"),
         Binding("r", "refresh", "Refresh", id="detail.refresh"),
@@ -109,6 +158,17 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         evaluation: Any
         revisions: list
         record: str  # the latest revision's record
+        live: Any = None  # LiveDecision: where the decision stands today, and why
+        observations: list | None = None  # every observation, as recorded
+
+    @dataclass
+    class Observed(Message):
+        """An observation was recorded (or was already there: ``recorded`` 0)."""
+
+        metric: str
+        value: float
+        observed_on: Any
+        recorded: int
 
     @dataclass
     class RecordLoaded(Message):
@@ -130,9 +190,13 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         self.record_source = ""  # the record as exported (Markdown)
         self.record_display = ""  # as shown: its front matter as a code block
         self._record_shown = 0  # bumps with each record shown: a late whole is dropped
+        self.live: Any | None = None
+        self.observations: list = []
+        self._charts_key: Any = None  # what the observations tab shows
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"{safe_text(self.feature_id)}: loading..."), id="detail-title")
+        yield Static("", id="detail-state")
         with TabbedContent(initial="record"):
             with TabPane("Record", id="record"):
                 yield Label("", id="record-revision")
@@ -148,6 +212,10 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
                     yield Select([], id="diff-new", compact=True, prompt="revision")
                 with KeyScroll(id="diff-scroll"):
                     yield Static("", id="diff-text", markup=False)
+            with TabPane("Observations", id="observations"):
+                yield Label("", id="obs-help")
+                with KeyScroll(id="obs-scroll"):
+                    yield Vertical(id="obs-charts")
         yield PriorityFooter()
 
     def on_mount(self) -> None:
@@ -186,7 +254,9 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
             store, self.feature_id, revision=latest.info.number, today=today
         )
         ev = evaluate(latest.assessment, today)
-        self.post_message(self.Loaded(latest, ev, revisions, record))
+        live = store.decision(self.feature_id, today)
+        observations = store.observations(self.feature_id)
+        self.post_message(self.Loaded(latest, ev, revisions, record, live, observations))
 
     @work(thread=True, exclusive=True, group="db-record", exit_on_error=False)
     def _load_record(self, revision: int) -> None:
@@ -217,6 +287,7 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         RECENT.move_to_end(key)
         while len(RECENT) > RECENT_MAX:
             RECENT.popitem(last=False)
+        self._show_live(message.latest, message.live, message.observations or [])
         if (
             self.latest is not None
             and message.record == self.record_source
@@ -257,6 +328,63 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
             self.query_one("#diff-text", Static).update(
                 "Only one revision so far: a diff needs two. Every save adds a revision."
             )
+
+    def _show_live(self, latest: Any, live: Any, observations: list) -> None:
+        """The decision state under the header, and the observations tab."""
+        self.live = live
+        self.observations = observations
+        self.query_one("#detail-state", Static).update(state_line(self.app, live))
+        from .observe import observable
+
+        metrics = observable(latest.assessment)
+        key = (latest.info.number, tuple(observations))
+        if key == self._charts_key:
+            return
+        self._charts_key = key
+        self._fill_charts(latest.assessment, metrics, observations)
+
+    def _fill_charts(self, a: Any, metrics: list, observations: list) -> None:
+        from ...domain.living import healthy, standing_values
+
+        standing = standing_values(observations)
+        charts = []
+        shown = 0
+        for m in metrics:
+            points = [o for o in standing if o.metric == m.id]
+            if m.id == "population" and not points:
+                continue  # population: shown once observed
+            shown += 1
+            metric = a.metric(m.id) if m.id != "population" else None
+            charts.append(
+                ObservationChart(
+                    m.id,
+                    m.describe(),
+                    m.op,
+                    m.limit,
+                    m.unit,
+                    [
+                        (o.observed_on.isoformat(), o.value, healthy(metric, o.value))
+                        for o in points
+                    ],
+                )
+            )
+        if not shown:
+            charts.append(
+                Static(
+                    "No metric of this feature can be checked yet: give a metric an id and a "
+                    "limit (or name it in a hypothesis test) to record observations of it; "
+                    "population can always be observed (press o).",
+                    classes="obs-none",
+                )
+            )
+        count = len(standing)
+        self.query_one("#obs-help", Label).update(
+            f"{count} observed value{'s' if count != 1 else ''} (the last twelve days of each "
+            "metric); o records one."
+        )
+        box = self.query_one("#obs-charts", Vertical)
+        box.remove_children()
+        box.mount_all(charts)
 
     def _title(self, latest: Any, ev: Any) -> None:
         a = latest.assessment
@@ -330,7 +458,12 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-        focus = {"record": "#record-scroll", "history": "#revisions", "diff": "#diff-scroll"}
+        focus = {
+            "record": "#record-scroll",
+            "history": "#revisions",
+            "diff": "#diff-scroll",
+            "observations": "#obs-scroll",
+        }
         self.query_one(focus[tab]).focus()
 
     def action_diff_selected(self) -> None:
@@ -351,6 +484,42 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
 
     def action_refresh(self) -> None:
         self._load()
+
+    def action_observe(self) -> None:
+        if self.latest is None:
+            self.notify("The feature is still loading.", timeout=3)
+            return
+        from .observe import ObserveScreen, observable
+
+        metrics = observable(self.latest.assessment)
+        self.app.push_screen(
+            ObserveScreen(self.feature_id, metrics, self.app.today()), self._observed_chosen
+        )
+
+    def _observed_chosen(self, result: Any) -> None:
+        if result is None:
+            return
+        self._record(result)
+
+    @work(thread=True, exclusive=True, group="db-observe", exit_on_error=False)
+    def _record(self, new: Any) -> None:
+        from ...domain.living import Observation
+
+        row = Observation(self.feature_id, new.metric, new.value, new.observed_on, new.source)
+        recorded, _unchanged, _superseded = self.app.store.record_observations([row])
+        self.post_message(self.Observed(new.metric, new.value, new.observed_on, recorded))
+
+    @on(Observed)
+    def _observed(self, message: Observed) -> None:
+        what = f"{safe_text(message.metric)} {number(message.value)} on {message.observed_on}"
+        self.notify(
+            f"Recorded {what}." if message.recorded else f"{what} was already recorded.",
+            title="Observation",
+            timeout=4,
+        )
+        self.action_tab("observations")
+        self._load()
+        self.app.portfolio.reload(quiet=True)  # its state column: said here already
 
     def action_export(self) -> None:
         from .export import ExportScreen

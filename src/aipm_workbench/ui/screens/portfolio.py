@@ -25,7 +25,7 @@ from textual.widgets import Input, Label, Select
 from textual.worker import Worker
 
 from ...domain.formatting import plural, safe_text, verdict_label
-from ...domain.vocab import Stage, Tier, Verdict
+from ...domain.vocab import DecisionState, Stage, Tier, Verdict
 from ..commands import ListedCommands
 from ..widgets.footer import PriorityFooter
 from ..widgets.portfolio_table import COLUMNS, PAGE_SIZE, PortfolioTable, verdict_short
@@ -38,6 +38,7 @@ UNDECIDED = verdict_label(None)  # the store's filter word for "no verdict chose
 TIERS = tuple(t.name for t in sorted(Tier, reverse=True))  # worst first
 VERDICTS = (*(v.value for v in Verdict), UNDECIDED)
 STAGES = tuple(s.value for s in Stage)
+STATES = tuple(s.value for s in DecisionState)
 # Columns whose natural order is "worst or biggest first".
 DESCENDING_FIRST = {
     "residual_priority",
@@ -47,7 +48,8 @@ DESCENDING_FIRST = {
     "errors",
 }
 SEARCH_DEBOUNCE = 0.25
-FILTER_KEYS = {"tier": "t", "verdict": "v", "stage": "g"}
+FILTER_KEYS = {"tier": "t", "verdict": "v", "stage": "g", "state": "d"}
+FILTERS = {"tier": TIERS, "verdict": VERDICTS, "stage": STAGES, "state": STATES}
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Query:
     tier: str | None = None
     verdict: str | None = None
     stage: str | None = None
+    state: str | None = None  # the decision state (DOMAIN.md 9)
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,7 @@ class Query:
             "verdict": self.verdict,
             "tier": self.tier,
             "search": self.search,
+            "state": self.state,
         }
 
     def rank_args(self) -> dict[str, Any]:
@@ -95,14 +99,14 @@ def wizard_screen(app: Any, draft: Any | None = None, assessment: Any | None = N
 
 
 class PortfolioCommands(ListedCommands):
-    """Sort by any column and filter by tier, verdict or stage from the palette."""
+    """Sort by any column and filter by tier, verdict, stage or decision state from the palette."""
 
     def _commands(self) -> list[tuple[str, str, Any]]:
         screen = self.screen
         if not isinstance(screen, PortfolioScreen):
             return []
         out = []
-        for column in COLUMNS:
+        for column in (c for c in COLUMNS if c.sortable):
             out.append(
                 (
                     f"Sort by {column.title}",
@@ -110,16 +114,24 @@ class PortfolioCommands(ListedCommands):
                     lambda key=column.key: screen.sort_by(key),
                 )
             )
-        for name, values in (("tier", TIERS), ("verdict", VERDICTS), ("stage", STAGES)):
+        for name, values in FILTERS.items():
+            words = "decision state" if name == "state" else name
             for value in values:
                 out.append(
                     (
-                        f"Show {name}: {value}",
-                        f"Only features whose {name} is {value}",
+                        f"Show {words}: {value}",
+                        f"Only features whose {words} is {value}",
                         lambda name=name, value=value: screen.set_filter(name, value),
                     )
                 )
         out.append(("Clear filters", "Show the whole portfolio", screen.action_clear_filters))
+        out.append(
+            (
+                "Needs attention",
+                "Stale, reopened and expired decisions and other due work (key !)",
+                screen.action_attention,
+            )
+        )
         return out
 
 
@@ -127,6 +139,7 @@ def _select(kind: str, values: tuple[str, ...], value: str | None) -> Select[str
     def label(v: str) -> str:
         return verdict_short(v) if kind == "verdict" else v
 
+    words = "decision state" if kind == "state" else kind
     options = [(f"any {kind}", "")] + [(label(v), v) for v in values]
     return Select(
         options,
@@ -135,7 +148,7 @@ def _select(kind: str, values: tuple[str, ...], value: str | None) -> Select[str
         compact=True,
         id=f"filter-{kind}",
         classes="filter",
-        tooltip=f"Show only features of this {kind} (key {FILTER_KEYS[kind]})",
+        tooltip=f"Show only features of this {words} (key {FILTER_KEYS[kind]})",
     )
 
 
@@ -160,6 +173,13 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         Binding("space", "mark", "Mark", id="portfolio.mark", tooltip="Mark for compare"),
         Binding("c", "compare", "Compare", id="portfolio.compare", tooltip="Compare marked"),
         Binding("slash", "search", "Filter", id="portfolio.search", tooltip="Filter by text"),
+        Binding(
+            "exclamation_mark",
+            "attention",
+            "Attention",
+            id="portfolio.attention",
+            tooltip="Needs attention: stale, reopened and expired decisions, other due work",
+        ),
         Binding("s", "sort", "Sort", id="portfolio.sort", tooltip="Sort by the next column"),
         Binding("r", "refresh", "Refresh", id="portfolio.refresh", show=False, tooltip="Reload"),
         Binding("q", "app.quit", "Quit", id="portfolio.quit", show=False),
@@ -169,6 +189,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         Binding("t", "cycle('tier')", "Filter tier", id="portfolio.tier", show=False),
         Binding("v", "cycle('verdict')", "Filter verdict", id="portfolio.verdict", show=False),
         Binding("g", "cycle('stage')", "Filter stage", id="portfolio.stage", show=False),
+        Binding("d", "cycle('state')", "Filter decision state", id="portfolio.state", show=False),
         Binding("x", "clear_filters", "Clear filters", id="portfolio.clear", show=False),
         Binding("m", "matrix", "Matrix: portfolio/feature", id="portfolio.matrix", show=False),
         Binding(
@@ -244,6 +265,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         self._pending_select: str | None = None
         self._focus_table_after_load = False
         self._rest_mounted = False
+        self._quiet_reload = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="band"):
@@ -272,6 +294,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
                 _select("tier", TIERS, q.tier),
                 _select("verdict", VERDICTS, q.verdict),
                 _select("stage", STAGES, q.stage),
+                _select("state", STATES, q.state),
             ],
             before="#shown",
         )
@@ -300,8 +323,10 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
 
     # -- loading ------------------------------------------------------------
 
-    def reload(self, select: str | None = None) -> None:
-        """Read the portfolio again (keeps the query; optionally select a feature)."""
+    def reload(self, select: str | None = None, quiet: bool = False) -> None:
+        """Read the portfolio again (keeps the query; optionally select a feature).
+        ``quiet``: without the "Refreshed" note (the change was said where it was made)."""
+        self._quiet_reload = quiet
         highlighted = self.table.highlighted
         self._pending_select = select or (highlighted.id if highlighted else None)
         self._apply(self.query_state, overview=True)
@@ -372,7 +397,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
 
     @work(thread=True, exclusive=True, group="db-count", exit_on_error=False)
     def _load_count(self, generation: int, query: Query) -> None:
-        total = self.app.store.count(**query.filters())
+        total = self.app.store.count(**query.filters(), today=self.app.today())
         self.post_message(self.TotalLoaded(generation, total))
 
     @work(thread=True, exclusive=True, group="db-overview", exit_on_error=False)
@@ -442,7 +467,8 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         self.summary = message.summary
         self.drafts = message.drafts
         self.query_one(SummaryBar).show(message.summary, self.app.today(), len(message.drafts))
-        if before is not None:
+        quiet, self._quiet_reload = self._quiet_reload, False
+        if before is not None and not quiet:
             total, was = message.summary.get("total", 0), before.get("total", 0)
             change = f" ({total - was:+d} since the last load)" if total != was else ""
             self.notify(f"{plural(total, 'feature')}{change}.", title="Refreshed", timeout=3)
@@ -517,7 +543,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
             self._apply(replace(q, sort=sort, descending=sort in DESCENDING_FIRST))
 
     def action_sort(self) -> None:
-        keys = [c.key for c in COLUMNS]
+        keys = [c.key for c in COLUMNS if c.sortable]
         current = keys.index(self.query_state.sort or "rank")
         self.sort_by(keys[(current + 1) % len(keys)])
 
@@ -531,7 +557,7 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
                 select.value = value or ""
 
     def action_cycle(self, kind: str) -> None:
-        values = {"tier": TIERS, "verdict": VERDICTS, "stage": STAGES}[kind]
+        values = FILTERS[kind]
         current = getattr(self.query_state, kind)
         options = (None, *values)
         self.set_filter(kind, options[(options.index(current) + 1) % len(options)])
@@ -543,7 +569,9 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         for select in self.query(".filter").results(Select):
             with select.prevent(Select.Changed):
                 select.value = ""
-        self._apply(replace(self.query_state, search=None, tier=None, verdict=None, stage=None))
+        self._apply(
+            replace(self.query_state, search=None, tier=None, verdict=None, stage=None, state=None)
+        )
 
     @on(Select.Changed, ".filter")
     def _filter_changed(self, event: Select.Changed) -> None:
@@ -594,6 +622,11 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         from .detail import FeatureDetailScreen
 
         self.app.push_screen(FeatureDetailScreen(feature_id))
+
+    def action_attention(self) -> None:
+        from .attention import NeedsAttentionScreen
+
+        self.app.push_screen(NeedsAttentionScreen())
 
     def action_new(self) -> None:
         self.app.push_screen(wizard_screen(self.app))

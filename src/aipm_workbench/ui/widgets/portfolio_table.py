@@ -92,6 +92,7 @@ class Column:
     right: bool = False
     flex: bool = False  # takes the spare width
     long: str = ""  # what the column holds, in words (the command palette)
+    sortable: bool = True  # the store can order the portfolio by it
 
     @property
     def title(self) -> str:
@@ -100,6 +101,10 @@ class Column:
 
 def _tier_style(value: str | None) -> str | None:
     return value if value in TIER_NAMES else None
+
+
+# a decision that needs attention stands out: reopened and expired as errors, stale as a warning
+STATE_STYLE = {"reopened": "error", "expired": "overdue", "stale": "warning"}
 
 
 RANK = 0  # the index of the rank column
@@ -130,6 +135,15 @@ COLUMNS: tuple[Column, ...] = (
         lambda r: verdict_short(r.recommended_verdict),
         lambda r: "differs" if r.verdict and r.verdict != r.recommended_verdict else None,
         long="recommended verdict",
+    ),
+    Column(
+        "decision_state",
+        "State",
+        9,
+        lambda r: r.decision_state,
+        lambda r: STATE_STYLE.get(r.decision_state),
+        long="decision state",
+        sortable=False,
     ),
     Column("harmed_high", "People harmed", 14, _people, right=True, long="people harmed"),
     Column(
@@ -174,6 +188,7 @@ NAME_MAX = 34  # the name's share before secondary columns get room
 # order of priority (first kept longest), and move to the detail line below.
 ESSENTIAL = frozenset({"rank", "name", "residual_priority", "verdict", "recommended_verdict"})
 SECONDARY = (
+    "decision_state",
     "inherent_priority",
     "harmed_high",
     "review_by",
@@ -592,6 +607,6 @@ class PortfolioTable(ScrollView, can_focus=True):
         edge = MARK_WIDTH
         for column, w in self._columns():
             if edge <= x < edge + w + 1:
-                return column.key
+                return column.key if column.sortable else None
             edge += w + 1
         return None

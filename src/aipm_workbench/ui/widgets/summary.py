@@ -69,7 +69,7 @@ def summary_markup(summary: dict[str, Any], today: dt.date, drafts: int = 0) -> 
             "[$text-muted]Residual [/] " + "  ".join(tier_parts),
             "[$text-muted]Chosen   [/] " + verdicts(summary.get("by_verdict", {}), True),
             "[$text-muted]Recommend[/] " + verdicts(summary.get("by_recommended", {}), False),
-            "[$text-muted]keys: t v g filter tier, verdict, stage · m a matrix · r reload[/]",
+            "[$text-muted]keys: t v g d filters · ! needs attention · m a matrix · r reload[/]",
         ]
     )
 
