@@ -365,3 +365,14 @@ def test_the_dialog_accepts_a_finite_number_on_or_before_today():
 
     assert check(" -0.25 ", "2026-11-28", TODAY) == (-0.25, TODAY, [])
     assert check("1040000", "1970-01-01", TODAY) == (1040000.0, dt.date(1970, 1, 1), [])
+
+
+@pilot_test
+async def test_the_detail_header_recommends_as_the_portfolio_does(demo_db):
+    """support-bot's hypothesis was falsified by an observation: kill, in both places."""
+    app = make_app(demo_db, today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(FeatureDetailScreen("support-bot"))
+        await settle(pilot)
+        assert "recommended kill" in screen_text(app)

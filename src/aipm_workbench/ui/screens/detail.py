@@ -253,9 +253,11 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         record = records.record_markdown(
             store, self.feature_id, revision=latest.info.number, today=today
         )
-        ev = evaluate(latest.assessment, today)
         live = store.decision(self.feature_id, today)
         observations = store.observations(self.feature_id)
+        # as the world now stands, like the portfolio: observations can change the
+        # recommendation and the bounds
+        ev = evaluate(latest.assessment, today, observations=observations)
         self.post_message(self.Loaded(latest, ev, revisions, record, live, observations))
 
     @work(thread=True, exclusive=True, group="db-record", exit_on_error=False)
