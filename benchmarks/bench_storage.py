@@ -309,7 +309,7 @@ def _streaming(quick: bool, workdir: Path, cache: Path, tag: str) -> list[Result
         write_files(folder, n, seed=SEED + 1)
     fresh = workdir / "import-fresh.duckdb"
     wall, peak, _, output = _measure("--db", str(fresh), "import", str(folder))
-    assert output.startswith(f"{n} imported"), output
+    assert output.startswith(f"{n:,} imported"), output
     results.append(Result(f"import of {n:,} new files: peak memory", peak, "MB", target, note))
     results.append(Result(f"import of {n:,} new files: the command", wall, "s", note=note))
     return results
