@@ -61,14 +61,21 @@ def open_app(ctx: click.Context, db: str | None = None) -> None:
         from ..settings import resolve_db_path
 
         db_path = resolve_db_path(None)
+    run_app(
+        db_path,
+        "the full-screen workbench needs a terminal; run it in one, or use a command "
+        "(see `aipm-workbench --help`)",
+        prefetch=True,
+    )
+
+
+def run_app(db_path: Path, no_terminal: str, **how: Any) -> None:
+    """Run the full-screen app on ``db_path`` (``how``: ``make_app``'s options); exit 2
+    with ``no_terminal`` when there is no terminal, and with the app's code when it has one."""
     today()  # a malformed AIPM_WORKBENCH_TODAY fails here, with a message
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        fail(
-            "the full-screen workbench needs a terminal; run it in one, or use a "
-            "command (see `aipm-workbench --help`)",
-            EXIT_INVALID,
-        )
-    app = make_app(db_path, prefetch=True)
+        fail(no_terminal, EXIT_INVALID)
+    app = make_app(db_path, **how)
     app.run()
     if app.return_code:
         sys.exit(app.return_code)

@@ -8,12 +8,11 @@ the drills kept in the database say (DOMAIN.md section 10).
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from ..domain.formatting import percent, plural, safe_text
-from .main import EXIT_INVALID, fail, main, today
+from .main import EXIT_INVALID, fail, main
 from .portfolio import _database, _db_path, _store
 
 
@@ -65,20 +64,19 @@ def drill(ctx: click.Context, incident_id: str | None, stats: bool, fmt: str | N
                 "(run `aipm-workbench incidents` for the list)",
                 EXIT_INVALID,
             )
-    today()  # a malformed AIPM_WORKBENCH_TODAY fails here, with a message
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        fail(
-            "the drill is full-screen and needs a terminal; run it in one "
-            "(`aipm-workbench drill --stats` prints the summary anywhere)",
-            EXIT_INVALID,
-        )
-    from ..ui.screens.drill import DrillScreen
-    from .app import make_app
+    from .app import run_app
 
-    app = make_app(_db_path(ctx), start=lambda: DrillScreen(incident_id))
-    app.run()
-    if app.return_code:
-        sys.exit(app.return_code)
+    def start():
+        from ..ui.screens.drill import DrillScreen
+
+        return DrillScreen(incident_id)
+
+    run_app(
+        _db_path(ctx),
+        "the drill is full-screen and needs a terminal; run it in one "
+        "(`aipm-workbench drill --stats` prints the summary anywhere)",
+        start=start,
+    )
 
 
 def stats_lines(summary) -> list[str]:

@@ -9,6 +9,7 @@ breach reads without colour and at 80 columns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -62,14 +63,5 @@ class ObservationChart(Static):
     ObservationChart { height: auto; margin-bottom: 1; }
     """
 
-    def __init__(
-        self,
-        metric_id: str,
-        kind: str,
-        op: str | None,
-        limit: float | None,
-        unit: str | None,
-        points: Sequence[tuple[str, float, bool | None]],
-        **kwargs,
-    ) -> None:
-        super().__init__(chart_lines(metric_id, kind, op, limit, unit, points), **kwargs)
+    def __init__(self, *chart: Any, **kwargs: Any) -> None:
+        super().__init__(chart_lines(*chart), **kwargs)
