@@ -80,12 +80,6 @@ def record_view(text: str) -> RichMarkdown:
 class KeyScroll(VerticalScroll):
     """A scrolling pane that also answers j and k (down, up) as the tables do."""
 
-    FOOTER_GIVE_WAY = (
-        "diff_selected",
-        "refresh",
-        "tab",
-        "edit",
-    )  # at 80 columns, least needed first
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "scroll_down", "Down", show=False),
         Binding("k", "scroll_up", "Up", show=False),
