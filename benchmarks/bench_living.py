@@ -102,7 +102,14 @@ def run(quick: bool, workdir: Path) -> list[Result]:
             "ms",
             100,
             note,
-        )
+        ),
+        Result(
+            f"rank: top 50 of {FEATURES:,} features, {total:,} observations, in-process (median)",
+            _median_ms(lambda: store.rank(limit=50, today=dt.date(2026, 11, 28))),
+            "ms",
+            100,
+            note,
+        ),
     ]
     copy = workdir / "observe.duckdb"
     shutil.copy(base, copy)

@@ -92,21 +92,30 @@ def check_row(
     value = finite(fields["value"].strip())
     if value is None:
         problems.append(f"{where}: value {fields['value']!r} is not a finite number")
-    day = None
-    try:
-        day = dt.date.fromisoformat(fields["observed_on"].strip())
-    except ValueError:
-        problems.append(
-            f"{where}: observed_on {fields['observed_on']!r} is not a date like 2026-03-01"
-        )
-    if day is not None and day > today:
-        problems.append(f"{where}: observed_on {day} is after today ({today})")
-    elif day is not None and day.year < 1970:
-        problems.append(f"{where}: observed_on {day} is before 1970-01-01")
+    key = ("observed_on", fields["observed_on"])  # one judgement per distinct date text
+    day = latest.get(key)
+    if day is None:
+        day = latest[key] = _day(fields["observed_on"], today)
+    if isinstance(day, str):
+        problems.append(f"{where}: {day}")
+        day = None
     if len(problems) > before:
         return None
     source = (fields.get("source") or "").strip() or None
     return Observation(fid, metric, value, day, source)
+
+
+def _day(raw: str, today: dt.date) -> dt.date | str:
+    """The date of a row, or why it cannot be one."""
+    try:
+        day = dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        return f"observed_on {raw!r} is not a date like 2026-03-01"
+    if day > today:
+        return f"observed_on {day} is after today ({today})"
+    if day.year < 1970:
+        return f"observed_on {day} is before 1970-01-01"
+    return day
 
 
 def csv_line(o: Observation) -> str:
