@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .formatting import number
 from .models import Assessment, Decision, Hypothesis, Metric
@@ -167,8 +167,9 @@ def stale_by_hash(a: Assessment) -> bool:
 # ------------------------------------------------------------ observations
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(NamedTuple):
+    """One value of a metric on a day (a tuple: a portfolio reads a million of them)."""
+
     feature_id: str
     metric: str
     value: float
