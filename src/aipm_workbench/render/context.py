@@ -126,27 +126,9 @@ def record_context(
     proposed, and the current record gets "Since the decision".
     """
     a = ev.assessment
-    today = ev.today
     decision = a.decision
     written = {h.id: h.status for h in ev.as_written.hypotheses}
-    labels = _type_labels() if a.taxonomy in _builtin_refs() else {}
-    harms = [_harm(ev, h, labels) for h in ev.harms]
-    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
-    rules_fired = [
-        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
-    ]
-    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
-    sensitivity = [
-        {
-            **s.as_dict(),
-            "text": _sensitivity(s.harm_id, s.rating, s.residual, s.old, s.new, s.verdict),
-        }
-        for s in ev.sensitivity
-    ]
-    fallbacks = [_fallback(fb, tiers) for fb in a.fallbacks]
-    findings = sorted(
-        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
-    )
+    harms = _harms(ev)
     record = _record(ev, revision, decided, latest_revision, living)
     return {
         "record": record,
@@ -156,36 +138,88 @@ def record_context(
             if living is not None and living.current and decision is not None
             else None
         ),
-        "today": today,
+        "today": ev.today,
         "feature": _feature(ev),
         "decision": _decision(ev),
-        "recommended": {
-            "verdict": ev.recommended.value,
-            "label": verdict_label(ev.recommended),
-            "reason": ev.recommended_reason,
-            # what the decision is judged by: the recommendation of its own content
-            "decided_against": ev.decided_against.value,
-            "decided_against_label": verdict_label(ev.decided_against),
-            "changed_by_observations": ev.decided_against != ev.recommended,
-        },
+        "recommended": _recommended(ev),
         "overridden": ev.overridden,
         "totals": _totals(ev),
+        **_harm_sections(harms),
+        **_fallback_sections(ev, harms),
+        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
+        "hypotheses": [_hypothesis(hyp, ev.today, written.get(hyp.id)) for hyp in a.hypotheses],
+        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
+        "findings": _findings(ev),
+        **_sensitivity_sections(ev),
+        "review": _review(ev),
+        "scales": _scales(),
+    }
+
+
+def _harms(ev: Evaluation) -> list[dict]:
+    """Every harm, with its type labelled when the assessment uses the built-in taxonomy."""
+    labels = _type_labels() if ev.assessment.taxonomy in _builtin_refs() else {}
+    return [_harm(ev, h, labels) for h in ev.harms]
+
+
+def _harm_sections(harms: list[dict]) -> dict:
+    """The harms, the tier rules they fired and those with an exposure estimate."""
+    fired_ids = {h["rule"] for h in harms} | {h["residual_rule"] for h in harms}
+    rules_fired = [
+        {"id": r.id, "tier": r.tier.label, "text": r.text} for r in rules() if r.id in fired_ids
+    ]
+    return {
         "harms": harms,
         "rules_fired": rules_fired,
         "exposures": [h for h in harms if h["exposure"] is not None],
+    }
+
+
+def _fallback_sections(ev: Evaluation, harms: list[dict]) -> dict:
+    """The fallbacks, their user messages, the harms none covers and the review loads."""
+    tiers = {h.id: _LABEL[h.inherent.tier] for h in ev.harms}
+    fallbacks = [_fallback(fb, tiers) for fb in ev.assessment.fallbacks]
+    return {
         "fallbacks": fallbacks,
         "user_messages": [fb for fb in fallbacks if fb["user_message"]],
         "uncovered": [h for h in harms if not h["covered_by"]],
         "review_load": [fb["review_load"] for fb in fallbacks if fb["review_load"] is not None],
-        "metrics": [_metric(m, decision.decided_on if decision else None) for m in a.metrics],
-        "hypotheses": [_hypothesis(hyp, today, written.get(hyp.id)) for hyp in a.hypotheses],
-        "premortem": [{"failure": p.failure, "signal": p.signal} for p in a.premortem],
-        "findings": findings,
+    }
+
+
+def _recommended(ev: Evaluation) -> dict:
+    """The recommended verdict, and the one the decision is judged by."""
+    return {
+        "verdict": ev.recommended.value,
+        "label": verdict_label(ev.recommended),
+        "reason": ev.recommended_reason,
+        # what the decision is judged by: the recommendation of its own content
+        "decided_against": ev.decided_against.value,
+        "decided_against_label": verdict_label(ev.decided_against),
+        "changed_by_observations": ev.decided_against != ev.recommended,
+    }
+
+
+def _findings(ev: Evaluation) -> list[dict]:
+    """The findings, errors first (otherwise in their order)."""
+    return sorted(
+        (f_.as_dict() for f_ in ev.findings), key=lambda d: d["level"] != Level.error.value
+    )
+
+
+def _sensitivity_sections(ev: Evaluation) -> dict:
+    """The one-step rating changes that would change the verdict, all and by direction."""
+    sensitivity = [
+        {
+            **s.as_dict(),
+            "text": _sensitivity(s.harm_id, s.rating, s.residual, s.old, s.new, s.verdict),
+        }
+        for s in ev.sensitivity
+    ]
+    return {
         "sensitivity": sensitivity,
         "sensitivity_better": [s for s in sensitivity if s["direction"] == "better"],
         "sensitivity_worse": [s for s in sensitivity if s["direction"] == "worse"],
-        "review": _review(ev),
-        "scales": _scales(),
     }
 
 
@@ -205,62 +239,15 @@ def _record(
     mark = marks.get(number)
     # Revisions that made (or re-made) the decision: only they supersede (DOMAIN.md 9).
     making = sorted(n for n, m in marks.items() if m.remade) if marks else decided_numbers
-
-    supersedes = superseded_by = None
-    if decision is not None and number is not None:
-        older = [n for n in making if n < number]
-        newer = [n for n in making if n > number]
-        if mark is None or mark.remade:
-            supersedes = older[-1] if older else None
-        superseded_by = newer[0] if newer else None
-    newer_undecided = None
-    if (
-        latest_revision is not None
-        and number is not None
-        and latest_revision > number
-        and not any(n > number for n in decided_numbers)
-    ):
-        newer_undecided = latest_revision
-
-    stale = bool(mark is not None and mark.stale)
-    if mark is None and decision is not None and revision is None:
-        from ..domain.living import stale_by_hash
-
-        stale = stale_by_hash(ev.as_written)
+    supersedes, superseded_by = _place(decision is not None, number, mark, making)
+    stale = _is_stale(ev, revision, mark)
     standing = mark.standing if mark is not None and decision is not None else None
-    # A later revision that changed this decision's content without re-making it.
-    stale_after = None
-    if mark is not None and mark.remade and superseded_by is None:
-        later = [m.number for m in marks.values() if m.number > number and m.stale]
-        later = [n for n in later if marks[n].standing == number]
-        stale_after = later[-1] if later else None
-
-    if decision is None:
-        status = DecisionStatus.proposed.value
-    elif superseded_by is not None:
-        status = DecisionStatus.superseded.value
-    elif stale:
-        status = DecisionStatus.proposed.value
-    else:
-        status = decision.status.value
-
-    if decision is not None:
-        date = decision.decided_on
-    elif revision is not None and revision.saved_at is not None:
-        date = revision.saved_at.date()
-    else:
-        date = ev.today
-    changes_since = []
-    if stale and living is not None and living.standing_assessment is not None:
-        from ..domain.diff import diff_assessments
-
-        changes_since = diff_assessments(living.standing_assessment, ev.as_written)
-        changes_since = [c for c in changes_since if not c.startswith("decision")]
+    stale_after = _stale_after(number, mark, marks, superseded_by)
     return {
         "id": record_id(f.id, number),
         "title": f"ADR {record_id(f.id, number)}",
-        "status": status,
-        "date": date,
+        "status": _status(ev, superseded_by, stale),
+        "date": _record_date(ev, revision),
         "revision": number,
         "saved_at": revision.saved_at if revision is not None else None,
         "changes": list(revision.changes) if revision is not None else [],
@@ -268,17 +255,103 @@ def _record(
         "superseded_by": (record_id(f.id, superseded_by) if superseded_by is not None else None),
         "supersedes_revision": supersedes,
         "superseded_by_revision": superseded_by,
-        "newer_undecided_revision": newer_undecided,
+        "newer_undecided_revision": _newer_undecided(number, decided_numbers, latest_revision),
         "decided_revisions": decided_numbers,
         "remaking_revisions": making,
         "stale": stale,
         "remade": bool(mark.remade) if mark is not None else decision is not None,
         "standing_revision": standing,
         "standing_record": record_id(f.id, standing) if standing is not None else None,
-        "changes_since_standing": changes_since,
+        "changes_since_standing": _changes_since(ev, stale, living),
         "stale_revision": stale_after,
         "stale_record": record_id(f.id, stale_after) if stale_after is not None else None,
     }
+
+
+def _place(
+    has_decision: bool, number: int | None, mark: MarkLike | None, making: list[int]
+) -> tuple[int | None, int | None]:
+    """The revisions this record supersedes and is superseded by, among those in ``making``
+    (the revisions that made or re-made the decision); None when there are none."""
+    supersedes = superseded_by = None
+    if has_decision and number is not None:
+        older = [n for n in making if n < number]
+        newer = [n for n in making if n > number]
+        if mark is None or mark.remade:
+            supersedes = older[-1] if older else None
+        superseded_by = newer[0] if newer else None
+    return supersedes, superseded_by
+
+
+def _newer_undecided(
+    number: int | None, decided_numbers: list[int], latest_revision: int | None
+) -> int | None:
+    """The feature's latest revision when it is newer than this one and none since is decided."""
+    if (
+        latest_revision is not None
+        and number is not None
+        and latest_revision > number
+        and not any(n > number for n in decided_numbers)
+    ):
+        return latest_revision
+    return None
+
+
+def _is_stale(ev: Evaluation, revision: RevisionLike | None, mark: MarkLike | None) -> bool:
+    """Whether the record's decision no longer matches its content: by its revision's mark,
+    or, for an assessment never stored, by the content hash in its file."""
+    stale = bool(mark is not None and mark.stale)
+    if mark is None and ev.assessment.decision is not None and revision is None:
+        from ..domain.living import stale_by_hash
+
+        stale = stale_by_hash(ev.as_written)
+    return stale
+
+
+def _stale_after(
+    number: int | None,
+    mark: MarkLike | None,
+    marks: dict[int, MarkLike],
+    superseded_by: int | None,
+) -> int | None:
+    """A later revision that changed this decision's content without re-making it."""
+    if mark is not None and mark.remade and superseded_by is None:
+        later = [m.number for m in marks.values() if m.number > number and m.stale]
+        later = [n for n in later if marks[n].standing == number]
+        return later[-1] if later else None
+    return None
+
+
+def _status(ev: Evaluation, superseded_by: int | None, stale: bool) -> str:
+    """The record's status: proposed when undecided or stale, superseded, else the decision's."""
+    decision = ev.assessment.decision
+    if decision is None:
+        return DecisionStatus.proposed.value
+    if superseded_by is not None:
+        return DecisionStatus.superseded.value
+    if stale:
+        return DecisionStatus.proposed.value
+    return decision.status.value
+
+
+def _record_date(ev: Evaluation, revision: RevisionLike | None) -> dt.date:
+    """The decision's date, else the day the revision was saved, else the export's day."""
+    decision = ev.assessment.decision
+    if decision is not None:
+        return decision.decided_on
+    if revision is not None and revision.saved_at is not None:
+        return revision.saved_at.date()
+    return ev.today
+
+
+def _changes_since(ev: Evaluation, stale: bool, living: Living | None) -> list[str]:
+    """What a stale record's content changed since the standing decision's (not the decision)."""
+    if stale and living is not None and living.standing_assessment is not None:
+        from ..domain.diff import diff_assessments
+
+        changes = diff_assessments(living.standing_assessment, ev.as_written)
+        return [c for c in changes if not c.startswith("decision")]
+    return []
 
 
 def _state_of(ev: Evaluation, stale: bool) -> str:
@@ -328,97 +401,102 @@ def _living(ev: Evaluation, record: dict, living: Living | None) -> dict:
 def _since(ev: Evaluation, living: Living) -> dict:
     """What the world said after the decision: each machine-checkable metric's latest
     observation against its limit, breaches, falsified hypotheses, the observed reach."""
-    from ..domain.formatting import number
-    from ..domain.living import (
-        breaches,
-        falsifications,
-        latest,
-        observed_population,
-        outgrown,
-        standing_values,
-    )
+    from ..domain.living import breaches, falsifications, standing_values
 
     a = living.latest if living.latest is not None else ev.as_written
     current = standing_values(living.observations)
-    metrics = []
-    for m in a.metrics:
-        if m.id is None or m.limit is None:
-            continue
-        unit = f" {m.unit}" if m.unit else ""
-        limit_text = f"{m.limit.op} {number(m.limit.value)}{unit}"
-        o = latest(current, m.id)
-        if o is None:
-            metrics.append(
-                {
-                    "id": m.id,
-                    "name": m.name,
-                    "kind": m.kind.value,
-                    "limit_text": limit_text,
-                    "value": None,
-                    "observed_on": None,
-                    "healthy": None,
-                    "text": f"not observed yet (limit {limit_text})",
-                }
-            )
-            continue
-        ok = m.limit.holds(o.value)
-        metrics.append(
-            {
-                "id": m.id,
-                "name": m.name,
-                "kind": m.kind.value,
-                "limit_text": limit_text,
-                "value": o.value,
-                "observed_on": o.observed_on,
-                "healthy": ok,
-                "text": (
-                    f"{number(o.value)}{unit} on {o.observed_on}, limit {limit_text}: "
-                    + ("healthy" if ok else "not healthy")
-                ),
-            }
-        )
-    declared = a.feature.population
-    seen = observed_population(current)
-    grown = outgrown(a, current)
-    reach = None
-    if seen is not None:
-        if declared is None:
-            text = (
-                f"{number(seen.value)} observed on {seen.observed_on}; no population is "
-                "declared to compare it with"
-            )
-        elif seen.value > declared:
-            text = (
-                f"{number(seen.value)} observed on {seen.observed_on}, above the "
-                f"{number(declared)} declared ({seen.value / declared:.1f}x)"
-                if declared
-                else f"{number(seen.value)} observed on {seen.observed_on}, above none declared"
-            )
-            text += (
-                ": outgrown, the bounds use the observed reach"
-                if grown is not None
-                else "; the bounds use the observed reach"
-            )
-        else:
-            text = (
-                f"{number(seen.value)} observed on {seen.observed_on}, within the "
-                f"{number(declared)} declared"
-            )
-        reach = {
-            "observed": seen.value,
-            "observed_on": seen.observed_on,
-            "declared": declared,
-            "outgrown": grown is not None,
-            "text": text,
-        }
     return {
         "observed": bool(current),
         "observations": len(current),
-        "metrics": metrics,
+        "metrics": [
+            _observed_metric(m, current)
+            for m in a.metrics
+            if m.id is not None and m.limit is not None
+        ],
         "breaches": [s.message for s in breaches(a, current)],
         "falsified": [s.message for s in falsifications(a, current)],
-        "reach": reach,
+        "reach": _reach(a, current),
     }
+
+
+def _observed_metric(m, current) -> dict:
+    """A metric with a limit: its latest standing observation and whether it holds."""
+    from ..domain.formatting import number
+    from ..domain.living import latest
+
+    unit = f" {m.unit}" if m.unit else ""
+    limit_text = f"{m.limit.op} {number(m.limit.value)}{unit}"
+    o = latest(current, m.id)
+    if o is None:
+        return {
+            "id": m.id,
+            "name": m.name,
+            "kind": m.kind.value,
+            "limit_text": limit_text,
+            "value": None,
+            "observed_on": None,
+            "healthy": None,
+            "text": f"not observed yet (limit {limit_text})",
+        }
+    ok = m.limit.holds(o.value)
+    return {
+        "id": m.id,
+        "name": m.name,
+        "kind": m.kind.value,
+        "limit_text": limit_text,
+        "value": o.value,
+        "observed_on": o.observed_on,
+        "healthy": ok,
+        "text": (
+            f"{number(o.value)}{unit} on {o.observed_on}, limit {limit_text}: "
+            + ("healthy" if ok else "not healthy")
+        ),
+    }
+
+
+def _reach(a, current) -> dict | None:
+    """The observed reach against the declared population (None when none is observed)."""
+    from ..domain.living import observed_population, outgrown
+
+    seen = observed_population(current)
+    if seen is None:
+        return None
+    declared = a.feature.population
+    grown = outgrown(a, current)
+    return {
+        "observed": seen.value,
+        "observed_on": seen.observed_on,
+        "declared": declared,
+        "outgrown": grown is not None,
+        "text": _reach_text(seen, declared, grown is not None),
+    }
+
+
+def _reach_text(seen, declared: int | None, grown: bool) -> str:
+    """The observed reach in words, compared with the declared population."""
+    from ..domain.formatting import number
+
+    if declared is None:
+        return (
+            f"{number(seen.value)} observed on {seen.observed_on}; no population is "
+            "declared to compare it with"
+        )
+    if seen.value > declared:
+        text = (
+            f"{number(seen.value)} observed on {seen.observed_on}, above the "
+            f"{number(declared)} declared ({seen.value / declared:.1f}x)"
+            if declared
+            else f"{number(seen.value)} observed on {seen.observed_on}, above none declared"
+        )
+        return text + (
+            ": outgrown, the bounds use the observed reach"
+            if grown
+            else "; the bounds use the observed reach"
+        )
+    return (
+        f"{number(seen.value)} observed on {seen.observed_on}, within the "
+        f"{number(declared)} declared"
+    )
 
 
 def _feature(ev: Evaluation) -> dict:
@@ -839,7 +917,31 @@ def portfolio_context(
     "likelihood"))`` (the template's second grid)."""
     out_rows = [_row(r, today) for r in rows]
     tallies = _counts(out_rows)
+    overdue = [r for r in out_rows if r["overdue"]]
+    overdue.sort(key=lambda r: (r["review_by"], r["rank"]))
+    with_errors = [r for r in out_rows if r["errors"]]
+    overrides = [r for r in out_rows if r["verdict"] and r["verdict"] != r["recommended_verdict"]]
+    return {
+        "today": today,
+        "rows": out_rows,
+        "total": len(out_rows),
+        **tallies,
+        "overdue": overdue,
+        "with_errors": with_errors,
+        "overrides": overrides,
+        "matrix": _risk_matrix(matrix),
+        "severity_matrix": (
+            rating_grid(severity_matrix, "severity", "likelihood")
+            if severity_matrix is not None
+            else None
+        ),
+        "scales": _scales(),
+    }
 
+
+def _risk_matrix(matrix: dict[tuple[int, int], dict[str, int]]) -> dict:
+    """The reversibility x detectability grid (``Store.risk_matrix()``): rows from 5
+    down, columns from 1 up, each cell's counts by tier, and the totals by tier."""
     grid = []
     totals = dict.fromkeys(TIER_ORDER, 0)
     norm = {
@@ -853,18 +955,7 @@ def portfolio_context(
             for t, n in counts.items():
                 if t in totals:
                     totals[t] += n
-            cells.append(
-                {
-                    "reversibility": r,
-                    "detectability": d,
-                    "counts": {t: counts.get(t, 0) for t in TIER_ORDER},
-                    "total": sum(counts.values()),
-                    "text": " · ".join(
-                        f"{t[0].upper()} {counts[t]}" for t in TIER_ORDER if counts.get(t)
-                    )
-                    or "-",
-                }
-            )
+            cells.append(_risk_cell(r, d, counts))
         grid.append(
             {
                 "reversibility": r,
@@ -872,34 +963,25 @@ def portfolio_context(
                 "cells": cells,
             }
         )
-
-    overdue = [r for r in out_rows if r["overdue"]]
-    overdue.sort(key=lambda r: (r["review_by"], r["rank"]))
-    with_errors = [r for r in out_rows if r["errors"]]
-    overrides = [r for r in out_rows if r["verdict"] and r["verdict"] != r["recommended_verdict"]]
     return {
-        "today": today,
-        "rows": out_rows,
-        "total": len(out_rows),
-        **tallies,
-        "overdue": overdue,
-        "with_errors": with_errors,
-        "overrides": overrides,
-        "matrix": {
-            "rows": grid,
-            "columns": [
-                {"detectability": d, "label": SCALES["detectability"].anchor(d)}
-                for d in range(1, 6)
-            ],
-            "harms": sum(totals.values()),
-            "by_tier": totals,
-        },
-        "severity_matrix": (
-            rating_grid(severity_matrix, "severity", "likelihood")
-            if severity_matrix is not None
-            else None
-        ),
-        "scales": _scales(),
+        "rows": grid,
+        "columns": [
+            {"detectability": d, "label": SCALES["detectability"].anchor(d)} for d in range(1, 6)
+        ],
+        "harms": sum(totals.values()),
+        "by_tier": totals,
+    }
+
+
+def _risk_cell(r: int, d: int, counts: dict[str, int]) -> dict:
+    """One cell of the risk matrix: its harms by tier, their total and a short text."""
+    return {
+        "reversibility": r,
+        "detectability": d,
+        "counts": {t: counts.get(t, 0) for t in TIER_ORDER},
+        "total": sum(counts.values()),
+        "text": " · ".join(f"{t[0].upper()} {counts[t]}" for t in TIER_ORDER if counts.get(t))
+        or "-",
     }
 
 
