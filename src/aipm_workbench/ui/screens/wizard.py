@@ -3,7 +3,9 @@
 The screen coordinates; the work is elsewhere. The in-progress assessment is
 plain data (``ui/wizard/state.py``), validated and evaluated on every change;
 derived values live in ``ui/wizard/derived.py``, the draft bookkeeping in
-``ui/wizard/autosave.py``, and each step is a pane (``ui/wizard/step_*.py``)
+``ui/wizard/autosave.py`` (offering a stored draft: ``ui/wizard/resuming.py``),
+what saving does with the decision in ``ui/wizard/deciding.py``, the keys in
+``ui/wizard/commands.py``, and each step is a pane (``ui/wizard/step_*.py``)
 that sees the wizard through ``ui/wizard/protocol.py``. Every change is
 autosaved to the feature's draft (debounced, on every step change and when the
 screen closes); ``ctrl+s`` saves a new revision, which discards the draft.
