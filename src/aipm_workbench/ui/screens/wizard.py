@@ -3,7 +3,9 @@
 The screen coordinates; the work is elsewhere. The in-progress assessment is
 plain data (``ui/wizard/state.py``), validated and evaluated on every change;
 derived values live in ``ui/wizard/derived.py``, the draft bookkeeping in
-``ui/wizard/autosave.py``, and each step is a pane (``ui/wizard/step_*.py``)
+``ui/wizard/autosave.py`` (offering a stored draft: ``ui/wizard/resuming.py``),
+what saving does with the decision in ``ui/wizard/deciding.py``, the keys in
+``ui/wizard/commands.py``, and each step is a pane (``ui/wizard/step_*.py``)
 that sees the wizard through ``ui/wizard/protocol.py``. Every change is
 autosaved to the feature's draft (debounced, on every step change and when the
 screen closes); ``ctrl+s`` saves a new revision, which discards the draft.
@@ -16,41 +18,39 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...domain import Assessment, Step, default_review_by, evaluate
-from ...domain.formatting import plural
+from ...domain import Assessment, Step
 from ..messages import AssessmentSaved, DraftSaved
 from ..widgets.step_list import StepList
 from ..wizard.autosave import DraftBook
 from ..wizard.base import StepPane
-from ..wizard.commands import WizardCommands
-from ..wizard.deciding import Binding as DecisionBinding
-from ..wizard.deciding import binding, bound, redecided, stale_note
+from ..wizard.commands import WIZARD_BINDINGS, WizardCommands
+from ..wizard.deciding import redecided, review_by_again, stale_note, to_save
 from ..wizard.derived import (
     apply_defaults,
     follow_change,
+    follow_saved,
     infer_follows,
     new_decision,
     rename_harm,
 )
-from ..wizard.dialogs import ConfirmScreen, RedecideScreen, Redecision, draft_question
+from ..wizard.dialogs import ConfirmScreen, RedecideScreen, Redecision
 from ..wizard.drafting import DraftWriter
 from ..wizard.fields import Field
 from ..wizard.footer import StepFooter
 from ..wizard.live import Live
 from ..wizard.panes import StepPanes
 from ..wizard.protocol import Command
-from ..wizard.saving import RevisionSaver, leave_notice, saved_notice
+from ..wizard.resuming import ResumesDrafts
+from ..wizard.saving import RevisionSaver, leave_notice, saved_notice, unsaved_notice
 from ..wizard.state import (
     STEP_ORDER,
     STEPS,
@@ -80,40 +80,17 @@ if TYPE_CHECKING:
 PANES = (FeatureStep, HarmsStep, RatingsStep, ExposureStep, FallbacksStep, LearningStep, ReviewStep)
 
 
-class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | None"]):
+class WizardScreen(
+    ResumesDrafts, HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | None"]
+):
     """Walk through an assessment step by step and save a decision.
 
-    Dismisses with the saved revision's info, or None when left.
+    Dismisses with the saved revision's info, or None when left. A stored draft is
+    offered and resumed by :class:`~..wizard.resuming.ResumesDrafts`.
     """
 
-    @dataclass
-    class ContextLoaded(Message):
-        """The ids of the features already saved, and the stored drafts."""
-
-        feature_ids: set[str]
-        drafts: list[Draft]
-        saved: Assessment | None = None  # the latest revision of the feature a draft edits
-
     CSS_PATH = "wizard.tcss"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="wizard.save"),
-        Binding("ctrl+n,alt+right", "next_step", "Next step", id="wizard.next"),
-        Binding("ctrl+b,alt+left", "previous_step", "Prev step", id="wizard.previous"),
-        # The status bar names this key beside the count ("3 to fix (ctrl+f)").
-        Binding("ctrl+f", "next_problem", "Fix next", id="wizard.fix", show=False, priority=True),
-        Binding(
-            "escape",
-            "leave",
-            "Leave",
-            id="wizard.leave",
-            tooltip="Back to the portfolio; the draft keeps every change",
-        ),
-        # Checked before the key reaches the focused field, so that what is typed
-        # right after Tab lands in the next field (typeahead, pasted keystrokes).
-        Binding("tab", "focus_next_field", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = WIZARD_BINDINGS
 
     COMMANDS: ClassVar = {WizardCommands}
     AUTO_FOCUS = None  # the current step focuses its first field
@@ -166,13 +143,7 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         """The saved revision this form edits. Its decision was made: the verdict and
         the review date no longer follow the recommendation on their own."""
         self.source_assessment = assessment
-        before = assessment.decision
-        decision = self.data.get("decision")
-        if before is not None and isinstance(decision, dict):
-            if decision.get("verdict") == before.verdict.value:
-                self.follows.verdict = False
-            if decision.get("decided_on") == before.decided_on.isoformat():
-                self.follows.review_by = False
+        follow_saved(self.follows, self.data, assessment)
 
     @property
     def original(self) -> Assessment | None:
@@ -370,21 +341,15 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         self._recheck()
         assessment = self.snapshot.assessment
         if assessment is None:
-            self.notify(
-                f"Not saved: {plural(len(self.snapshot.problems), 'problem')} to fix first; "
-                "Enter on one (or ctrl+f from any step) jumps to it.",
-                title="Cannot save yet",
-                severity="warning",
-            )
+            message, title = unsaved_notice(len(self.snapshot.problems))
+            self.notify(message, title=title, severity="warning")
             self.go_to(Step.review)  # which focuses the list of problems
             return
-        how = binding(self.original, assessment)
-        if how == DecisionBinding.bind:
-            self._save(bound(assessment))
-        elif how == DecisionBinding.ask:
+        ready = to_save(self.original, assessment)
+        if ready is None:  # a decision made before, on other content
             self._ask_redecide(assessment)
         else:
-            self._save(assessment)
+            self._save(ready)
 
     def _save(self, assessment: Assessment) -> None:
         self.saver.save(assessment, self.editing)
@@ -403,9 +368,11 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
                 self._kept_stale = decision.decided_on.isoformat()
                 self._save(assessment)
                 return
-            again = redecided(
-                assessment, answer.deciders, answer.rationale, self.today, self._review_by()
+            ev = self.snapshot.evaluation
+            review_by = review_by_again(
+                self.original, self.today, ev.residual_priority if ev else None
             )
+            again = redecided(assessment, answer.deciders, answer.rationale, self.today, review_by)
             self.data["decision"] = from_assessment(again)["decision"]
             self.follows.verdict = False
             self._recheck()
@@ -413,31 +380,7 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
                 self.pane().load()
             self._save(again)
 
-        self.app.push_screen(
-            RedecideScreen(
-                decision.verdict.label,
-                decision.decided_on.isoformat(),
-                list(decision.decided_by),
-                decision.rationale,
-                self.today.isoformat(),
-            ),
-            answered,
-        )
-
-    def _review_by(self) -> dt.date | None:
-        """The review date of a decision made again today: the default for today when
-        the old one was the default (or not given), else the date given."""
-        before = self.original.decision if self.original is not None else None
-        if before is None or before.review_by is None:
-            return None
-        old_default = default_review_by(
-            before.decided_on,
-            evaluate(self.original, self.today).residual_priority,  # type: ignore[arg-type]
-        )
-        if before.review_by != old_default:
-            return before.review_by
-        ev = self.snapshot.evaluation
-        return default_review_by(self.today, ev.residual_priority if ev else None)
+        self.app.push_screen(RedecideScreen.about(decision, self.today), answered)
 
     @on(RevisionSaver.Saved)
     def _revision_saved(self, event: RevisionSaver.Saved) -> None:
@@ -486,57 +429,6 @@ class WizardScreen(HoldsTypeahead, ReportsWorkerErrors, Screen["RevisionInfo | N
         if self.book.dirty(self.data) or (self.book.draft_key and not self.book.finished):
             self.app.notify(leave_notice(self.editing), title="Left the assessment")
         self.dismiss(None)
-
-    @work(thread=True, exit_on_error=False, group="wizard-load")
-    def _load_context(self) -> None:
-        store = self.book.store
-        saved = None
-        if self.resuming and self.source_assessment is None and self.book.draft_key:
-            stored = store.latest(self.book.draft_key)
-            saved = stored.assessment if stored is not None else None
-        self.post_message(self.ContextLoaded(set(store.feature_ids()), store.drafts(), saved))
-
-    @on(ContextLoaded)
-    def _context_loaded(self, event: ContextLoaded) -> None:
-        event.stop()
-        offer = self.book.context_loaded(
-            event.feature_ids, event.drafts, self.data, editing=self.editing, resuming=self.resuming
-        )
-        if self.resuming and self.book.edits_saved_feature(self.data):
-            self.editing = True  # a draft of a saved feature edits that feature
-            if event.saved is not None:
-                self._edits(event.saved)
-            self._load(self.pane(Step.feature))
-        if offer is not None:
-            self._offer_draft(offer, new=not self.editing)
-        self._refresh()
-
-    def _offer_draft(self, draft: Draft, new: bool = False) -> None:
-        """Ask whether to resume a stored draft (of this feature, or of a new one)."""
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.resuming = True
-                self._use_draft(draft)
-            elif not new:
-                self.book.draft_key = draft.feature_id  # replaced as soon as anything changes
-
-        self.app.push_screen(ConfirmScreen(*draft_question(draft, new)), answered)
-
-    def _use_draft(self, draft: Draft) -> None:
-        self.data = normalise(draft.data)
-        self.book.adopt(draft.feature_id, self.data)
-        self._recheck()
-        self.follows = infer_follows(self.data, self.snapshot.evaluation)
-        if self.source_assessment is not None:
-            self._edits(self.source_assessment)
-        if draft.step in {s.value for s in STEP_ORDER}:
-            self.current_step = Step(draft.step)
-            self.visited.add(self.current_step)
-        for pane in self.query(StepPane):
-            self._load(pane)
-        self._refresh()
-        self._show_step()
 
     # ------------------------------------------------------------ palette
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from ...domain import Assessment
+from ...domain import Assessment, Tier, default_review_by, evaluate
 from ...domain.living import content_hash, remakes
 
 
@@ -35,6 +35,18 @@ def binding(original: Assessment | None, assessment: Assessment) -> Binding | No
     if content_hash(original) == content_hash(assessment):  # type: ignore[arg-type]
         return Binding.keep
     return Binding.ask
+
+
+def to_save(original: Assessment | None, assessment: Assessment) -> Assessment | None:
+    """What saving ``assessment`` stores without asking: its decision bound to the
+    content when made in this session, the assessment as it is when the decision is
+    kept or absent; None when the wizard must ask first (:attr:`Binding.ask`)."""
+    how = binding(original, assessment)
+    if how == Binding.bind:
+        return bound(assessment)
+    if how == Binding.ask:
+        return None
+    return assessment
 
 
 def content_changed(original: Assessment | None, assessment: Assessment | None) -> bool:
@@ -75,6 +87,21 @@ def redecided(
         }
     )
     return bound(assessment.model_copy(update={"decision": again}))
+
+
+def review_by_again(
+    original: Assessment | None, today: dt.date, residual: Tier | None
+) -> dt.date | None:
+    """The review date of a decision made again today: the default for today (given
+    the worst ``residual`` tier now) when the old one was the default, the date given
+    when it was not, None when the old decision had none (or there was none)."""
+    before = original.decision if original is not None else None
+    if original is None or before is None or before.review_by is None:
+        return None
+    old_default = default_review_by(before.decided_on, evaluate(original, today).residual_priority)
+    if before.review_by != old_default:
+        return before.review_by
+    return default_review_by(today, residual)
 
 
 def stale_note(decided_on: dt.date | str) -> str:

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ...domain import DecisionStatus, Evaluation, Verdict, default_review_by
+from ...domain import Assessment, DecisionStatus, Evaluation, Verdict, default_review_by
 from .state import slugify
 
 
@@ -26,6 +26,18 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value or "")
     except (TypeError, ValueError):
         return None
+
+
+def follow_saved(follows: Follows, data: dict, saved: Assessment) -> None:
+    """The saved revision ``data`` edits had its decision made: the verdict and the
+    review date that are still that decision's no longer follow the recommendation."""
+    before = saved.decision
+    decision = data.get("decision")
+    if before is not None and isinstance(decision, dict):
+        if decision.get("verdict") == before.verdict.value:
+            follows.verdict = False
+        if decision.get("decided_on") == before.decided_on.isoformat():
+            follows.review_by = False
 
 
 def infer_follows(data: dict, ev: Evaluation | None) -> Follows:

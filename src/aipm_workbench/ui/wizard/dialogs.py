@@ -3,8 +3,9 @@ question whether a decision is made again when the content under it changed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +18,9 @@ from ...domain import Taxonomy
 from ..widgets.taxonomy_browser import TaxonomyBrowser
 from .deciding import stale_note
 from .state import parse_list
+
+if TYPE_CHECKING:
+    from ...domain import Decision
 
 
 class TaxonomyPicker(ModalScreen[str | None]):
@@ -166,6 +170,17 @@ class RedecideScreen(ModalScreen["Redecision | None"]):
         self.rationale = rationale
         self.today = today
         self.again = False
+
+    @classmethod
+    def about(cls, decision: Decision, today: dt.date) -> RedecideScreen:
+        """The question for a saved ``decision`` (made before), asked ``today``."""
+        return cls(
+            decision.verdict.label,
+            decision.decided_on.isoformat(),
+            list(decision.decided_by),
+            decision.rationale,
+            today.isoformat(),
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="redecide"):

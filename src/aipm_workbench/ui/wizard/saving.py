@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker
 
+from ...domain.formatting import plural
 from ..workers import ReportsWorkerErrors
 from .autosave import DraftBook, IdTaken
 
@@ -85,3 +86,12 @@ def leave_notice(editing: bool) -> str:
         else "New (n) offers to resume it, and so does the next start."
     )
     return f"Draft kept: {where}"
+
+
+def unsaved_notice(problems: int) -> tuple[str, str]:
+    """The notice (message, title) when saving is refused for ``problems`` to fix."""
+    return (
+        f"Not saved: {plural(problems, 'problem')} to fix first; "
+        "Enter on one (or ctrl+f from any step) jumps to it.",
+        "Cannot save yet",
+    )
