@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _known(command: str) -> None:
     words = shlex.split(command)
     assert words[0] == "aipm-workbench", command
-    sub = main.commands[words[1]]
+    sub = main.get_command(None, words[1])
     options = {o for p in sub.params for o in getattr(p, "opts", [])}
     for word in words[2:]:
         if word.startswith("--"):

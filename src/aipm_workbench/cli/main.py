@@ -48,6 +48,30 @@ WORKSPACE_HELP = (
 )
 
 
+# Each command and the module that registers it (imported when the command is used).
+COMMAND_MODULES = {
+    "open": "app",
+    "check": "check",
+    "schema": "check",
+    "taxonomy": "check",
+    "drill": "drill",
+    "export": "export",
+    "incidents": "incidents",
+    "decide": "living",
+    "due": "living",
+    "observations": "living",
+    "observe": "living",
+    "demo": "portfolio",
+    "diff": "portfolio",
+    "history": "portfolio",
+    "import": "portfolio",
+    "rank": "portfolio",
+    "show": "portfolio",
+    "init": "workspace",
+    "sync": "workspace",
+}
+
+
 @dataclass
 class Context:
     db_option: str | None
@@ -121,8 +145,19 @@ class Group(click.Group):
         "export", "check", "taxonomy", "schema",
     )  # fmt: skip
 
+    def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:
+        """A command, its module imported on first use: starting one command (or the
+        full-screen app) loads no other command's code."""
+        if name not in self.commands and name in COMMAND_MODULES:
+            import importlib
+
+            importlib.import_module(f"{__package__}.{COMMAND_MODULES[name]}")
+        return super().get_command(ctx, name)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The help lists the daily workflow first, then the file tools, then the rest."""
+        for name in COMMAND_MODULES:
+            self.get_command(ctx, name)
         order = {name: i for i, name in enumerate(self.ORDER)}
         return sorted(self.commands, key=lambda name: order.get(name, len(order)))
 
@@ -172,7 +207,7 @@ def main(ctx: click.Context, db: str | None, workspace: str | None) -> None:
     """
     ctx.obj = Context(db_option=db, workspace_option=workspace)
     if ctx.invoked_subcommand is None:
-        open_app = main.commands.get("open")
+        open_app = main.get_command(ctx, "open")
         if open_app is None:
             click.echo(ctx.get_help())
             return

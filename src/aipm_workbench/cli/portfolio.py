@@ -738,7 +738,7 @@ def demo(ctx: click.Context, demo_db: str | None) -> None:
     )
     if obj is not None:
         obj.db_option = str(path)
-    open_app = main.commands.get("open")
+    open_app = main.get_command(ctx, "open")
     if open_app is not None and _interactive():
         ctx.invoke(open_app)
         return
