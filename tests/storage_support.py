@@ -96,3 +96,54 @@ def check_consistent(path: Path) -> dict:
         }
     finally:
         con.close()
+
+
+# Runs `aipm-workbench --db DB ARGS...` (arguments: DB POINT ARGS...) with the store's
+# connections wrapped, so that the process stops at one moment of its write (POINT:
+# after-insert-TABLE, before-commit, after-commit, at-close) and says so on stdout;
+# the test then kills it there.
+HOOKED = r"""
+import signal, sys
+from aipm_workbench.storage import store as store_module
+
+db, point = sys.argv[1:3]
+
+
+def stop_here():
+    print("stopped", flush=True)
+    while True:
+        signal.pause()  # until SIGKILL
+
+
+class Connection:
+    def __init__(self, con):
+        self._con = con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, *args):
+        if point == "before-commit" and sql == "COMMIT":
+            stop_here()
+        result = self._con.execute(sql, *args)
+        if point == "after-commit" and sql == "COMMIT":
+            stop_here()
+        if point.startswith("after-insert-") and sql.startswith(
+            "INSERT INTO " + point.removeprefix("after-insert-") + " "
+        ):
+            stop_here()
+        return result
+
+    def close(self):
+        if point == "at-close":
+            stop_here()
+        self._con.close()
+
+
+connect = store_module._connect
+store_module._connect = lambda path, read_only: Connection(connect(path, read_only))
+
+from aipm_workbench.cli import main
+
+main(["--db", db, *sys.argv[3:]])
+"""

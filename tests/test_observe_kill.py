@@ -11,57 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from storage_support import HOOKED
 
 from aipm_workbench.domain import iter_assessment_paths, read_assessment
 from aipm_workbench.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# `aipm-workbench --db DB observe --file CSV`, stopped at one moment of the write
-# (POINT), saying so on stdout; the test then kills it there.
-HOOKED = r"""
-import signal, sys
-from aipm_workbench.storage import store as store_module
-
-db, point, csv = sys.argv[1:4]
-
-
-def stop_here():
-    print("stopped", flush=True)
-    while True:
-        signal.pause()  # until SIGKILL
-
-
-class Connection:
-    def __init__(self, con):
-        self._con = con
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
-
-    def execute(self, sql, *args):
-        if point == "before-commit" and sql == "COMMIT":
-            stop_here()
-        result = self._con.execute(sql, *args)
-        if point == "after-commit" and sql == "COMMIT":
-            stop_here()
-        if point.startswith("after-insert-") and sql.startswith(
-            "INSERT INTO " + point.removeprefix("after-insert-") + " "
-        ):
-            stop_here()
-        return result
-
-    def close(self):
-        self._con.close()
-
-
-connect = store_module._connect
-store_module._connect = lambda path, read_only: Connection(connect(path, read_only))
-
-from aipm_workbench.cli import main
-
-main(["--db", db, "observe", "--file", csv])
-"""
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +59,7 @@ def test_killed_at_a_point_of_recording(base, tmp_path, today, point, expected):
     csv = ROOT / "sample_projects" / "observations.csv"
     env = {**os.environ, "AIPM_WORKBENCH_TODAY": today.isoformat()}
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(db), point, str(csv)],
+        [sys.executable, str(script), str(db), point, "observe", "--file", str(csv)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,62 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from storage_support import check_consistent, synth
+from storage_support import HOOKED, check_consistent, synth
 
 from aipm_workbench.domain import dump_toml, iter_assessment_paths, read_assessment
 from aipm_workbench.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 N_NEW = 120
-
-# Runs `aipm-workbench --db DB import FOLDER` with the store's connections
-# wrapped, so that the process stops at one moment of the write (POINT) and
-# says so on stdout; the test then kills it there.
-HOOKED = r"""
-import signal, sys
-from aipm_workbench.storage import store as store_module
-
-db, point, folder = sys.argv[1:4]
-
-
-def stop_here():
-    print("stopped", flush=True)
-    while True:
-        signal.pause()  # until SIGKILL
-
-
-class Connection:
-    def __init__(self, con):
-        self._con = con
-
-    def __getattr__(self, name):
-        return getattr(self._con, name)
-
-    def execute(self, sql, *args):
-        if point == "before-commit" and sql == "COMMIT":
-            stop_here()
-        result = self._con.execute(sql, *args)
-        if point == "after-commit" and sql == "COMMIT":
-            stop_here()
-        if point.startswith("after-insert-") and sql.startswith(
-            "INSERT INTO " + point.removeprefix("after-insert-") + " "
-        ):
-            stop_here()
-        return result
-
-    def close(self):
-        if point == "at-close":
-            stop_here()
-        self._con.close()
-
-
-connect = store_module._connect
-store_module._connect = lambda path, read_only: Connection(connect(path, read_only))
-
-from aipm_workbench.cli import main
-
-main(["--db", db, "import", folder])
-"""
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +87,7 @@ def test_killed_at_a_point_of_the_write(setup, tmp_path, point, expected):
     script = tmp_path / "hooked.py"
     script.write_text(HOOKED)
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(db), point, str(setup["folder"])],
+        [sys.executable, str(script), str(db), point, "import", str(setup["folder"])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
