@@ -238,3 +238,16 @@ def test_an_upcoming_review_alone_does_not_fail_strict(db, tmp_path):
     assert result.output.split()[:3] == ["review_upcoming", "2026-12-05", "bot:"]
     assert result.exit_code == 0
     assert run(db, "due", "--within", "5").output.strip() == "nothing is due"
+
+
+def test_a_hypothesis_falsified_by_an_observation_is_not_overdue_in_rank(db):
+    """F14 counts open hypotheses past their check date; one an observation falsified
+    is no longer open, in the portfolio as in `show`."""
+
+    def warnings():
+        rows = json.loads(run(db, "rank", "--format", "json").output)
+        return rows[0]["warnings"]
+
+    before = warnings()  # deflects: check_by 2026-06-01 has passed (F14)
+    assert run(db, "observe", "bot", "csat", "2.5", "--on", "2026-07-01").exit_code == 0
+    assert warnings() == before - 1

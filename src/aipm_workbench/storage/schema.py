@@ -47,6 +47,10 @@ LATEST_VIEW = """
         CASE WHEN l.feature_id IS NULL THEN r.verdict ELSE l.standing_verdict END AS verdict,
         CASE WHEN l.feature_id IS NULL THEN r.review_by ELSE l.standing_review_by END
             AS review_by,
+        CASE WHEN l.feature_id IS NULL THEN r.open_check_by
+             ELSE coalesce(
+                 (SELECT list(c.day) FROM live_checks c WHERE c.feature_id = f.id), []
+             )::DATE[] END AS open_check_by,
         r.base_errors + coalesce(l.observed_errors, 0) AS base_errors,
         r.base_warnings + coalesce(l.observed_warnings, 0) AS base_warnings
     ),
