@@ -91,20 +91,27 @@ def _ids_filter(feature_ids: Iterable[str] | None) -> tuple[str, dict]:
     )
 
 
+def _rows(store, select: str, source: str, feature_ids: Iterable[str] | None) -> list[tuple]:
+    """``SELECT select FROM source`` for the features (all when None), by feature id and
+    revision number; one read session (no rows when there is no database yet)."""
+    where, params = _ids_filter(feature_ids)
+    order = "feature_id, number" if source == "revisions" else "feature_id"
+    with store._session(write=False) as con:
+        if con is None:
+            return []
+        return con.execute(
+            f"SELECT {select} FROM {source}{where} ORDER BY {order}", params
+        ).fetchall()
+
+
 def revision_index(store, feature_ids: Iterable[str] | None = None) -> dict[str, list[tuple]]:
     """Feature id -> its revisions as (number, chosen verdict or None), oldest first, for
     the features (all when None): what an export needs to plan its files, without
     reading a single assessment."""
-    where, params = _ids_filter(feature_ids)
-    with store._session(write=False) as con:
-        if con is None:
-            return {}
-        rows = con.execute(
-            f"SELECT feature_id, number, verdict FROM revisions{where} ORDER BY feature_id, number",
-            params,
-        ).fetchall()
     out: dict[str, list[tuple]] = {}
-    for fid, number, verdict in rows:
+    for fid, number, verdict in _rows(
+        store, "feature_id, number, verdict", "revisions", feature_ids
+    ):
         out.setdefault(fid, []).append((number, verdict))
     return out
 
@@ -119,14 +126,7 @@ def revisions_with_assessments(
     left out: revisions are never changed once saved, so a feature read in parts
     (an export in batches) is read as it was when the export was planned.
     """
-    where, params = _ids_filter(feature_ids)
-    with store._session(write=False) as con:
-        if con is None:
-            return {}
-        rows = con.execute(
-            f"SELECT {_INFO_COLUMNS}, body FROM revisions{where} ORDER BY feature_id, number",
-            params,
-        ).fetchall()
+    rows = _rows(store, f"{_INFO_COLUMNS}, body", "revisions", feature_ids)
     out: dict[str, list[StoredRevision]] = {}
     previous: Assessment | None = None
     for row in rows:
@@ -157,14 +157,7 @@ def observations_by_feature(store, feature_ids: Iterable[str]) -> dict[str, list
 
 def latest_numbers(store, feature_ids: Iterable[str] | None = None) -> dict[str, int]:
     """Feature id -> its latest revision number, in id order; one session."""
-    where, params = _ids_filter(feature_ids)
-    with store._session(write=False) as con:
-        if con is None:
-            return {}
-        rows = con.execute(
-            f"SELECT feature_id, number FROM latest{where} ORDER BY feature_id", params
-        ).fetchall()
-    return dict(rows)
+    return dict(_rows(store, "feature_id, number", "latest", feature_ids))
 
 
 def assessments_at(store, revisions: dict[str, int]) -> dict[str, Assessment]:
@@ -183,13 +176,7 @@ def assessments_at(store, revisions: dict[str, int]) -> dict[str, Assessment]:
 
 def latest_assessments(store, feature_ids: Iterable[str] | None = None) -> dict[str, Assessment]:
     """Each feature's latest assessment, by feature id in id order; one session."""
-    where, params = _ids_filter(feature_ids)
-    with store._session(write=False) as con:
-        if con is None:
-            return {}
-        rows = con.execute(
-            f"SELECT feature_id, number, body FROM latest{where} ORDER BY feature_id", params
-        ).fetchall()
+    rows = _rows(store, "feature_id, number, body", "latest", feature_ids)
     return {fid: _load(body, fid, number) for fid, number, body in rows}
 
 
