@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ..domain.formatting import safe_text
+from ..domain.formatting import number, safe_text
 from ..domain.vocab import DecisionStatus, DueKind, Verdict
+from ..render.cells import csv_cell, json_text
 from .main import EXIT_FINDINGS, Context, fail, main
 from .portfolio import _database, _db_path, _known_feature, _store
 
@@ -260,13 +260,13 @@ def observations(ctx: click.Context, feature_id: str, fmt: str) -> None:
         for o in found
     ]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=True))
+        click.echo(json_text(rows))
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["feature_id"])
         writer.writeheader()
         for r in rows:
-            writer.writerow({k: _csv_cell(v) for k, v in r.items()})
+            writer.writerow({k: csv_cell(v) for k, v in r.items()})
         click.echo(out.getvalue(), nl=False)
     elif not rows:
         click.echo(f"no observations of {safe_text(feature_id)} yet: record one with "
@@ -276,15 +276,8 @@ def observations(ctx: click.Context, feature_id: str, fmt: str) -> None:
             state = {True: "healthy", False: "UNHEALTHY", None: "-"}[r["healthy"]]
             src = f"  ({safe_text(r['source'])})" if r["source"] else ""
             click.echo(
-                f"{r['observed_on']}  {safe_text(r['metric']):<24} {r['value']:>12g}  {state}{src}"
+                f"{r['observed_on']}  {safe_text(r['metric']):<24} {number(r['value']):>12}  {state}{src}"
             )
-
-
-def _csv_cell(value: object) -> object:
-    if isinstance(value, str):
-        text = safe_text(value, newlines=True)
-        return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-    return "" if value is None else value
 
 
 # ------------------------------------------------------------------ due
@@ -314,7 +307,7 @@ def due(ctx: click.Context, within: int, strict: bool, fmt: str) -> None:
             }
             for i in items
         ]
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=True))
+        click.echo(json_text(payload))
     elif not items:
         click.echo("nothing is due")
     else:

@@ -110,14 +110,9 @@ def _load(body: str, feature_id: str, number: int) -> Assessment:
 
 
 def _insert(con, table: str, columns: dict[str, list]) -> None:
-    names = list(columns)
-    if not columns[names[0]]:
-        return
-    select = ", ".join(f"unnest(${i + 1}) AS {c}" for i, c in enumerate(names))
-    con.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) SELECT {select}",
-        [columns[c] for c in names],
-    )
+    from .store import _insert_columns  # the one bulk insert (unnested list parameters)
+
+    _insert_columns(con, table, columns)
 
 
 def observations_of(con, feature_ids: Sequence[str]) -> dict[str, list[Observation]]:
