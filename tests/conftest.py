@@ -126,3 +126,11 @@ def db(sample_template, tmp_path):
     from ui_support import copy_db
 
     return copy_db(sample_template, tmp_path / "workbench.duckdb")
+
+
+@pytest.fixture
+def team(tmp_path):
+    """A team's workspace: a git repository with three sample assessments, committed."""
+    from workspace_support import make_team
+
+    return make_team(tmp_path)

@@ -36,7 +36,8 @@ MAY_IMPORT = {
     "__main__": {"cli"},
 }
 # The libraries only one package may import: duckdb only storage, jinja2 only render,
-# Textual (and its rich) only the UI, click only the CLI, pydantic only the domain.
+# Textual (and its rich) only the UI, click only the CLI, pydantic only the domain,
+# tomlkit (rewriting a workspace's files in place) only the services.
 ONLY_IN = {
     "duckdb": "storage",
     "jinja2": "render",
@@ -44,6 +45,7 @@ ONLY_IN = {
     "rich": "ui",
     "click": "cli",
     "pydantic": "domain",
+    "tomlkit": "services",
 }
 # "pydantic only": the domain reads and writes its file formats, nothing else.
 DOMAIN_LIBRARIES = {"pydantic", "rtoml", "tomli", "tomli_w"}

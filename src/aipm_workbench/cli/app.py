@@ -25,6 +25,7 @@ def make_app(
     lock_timeout: float | None = None,
     prefetch: bool = False,
     start: Callable[[], Any] | None = None,
+    workspace: Path | None = None,
 ) -> WorkbenchApp:
     """The one way to build the app (the command and the tests use it).
 
@@ -33,7 +34,8 @@ def make_app(
     Textual loads, so that the first rows come sooner. ``lock_timeout`` is how
     long a call waits for another program's lock (the store's default,
     ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None). ``start`` makes the screen
-    opened over the portfolio when the app starts (``drill`` uses it).
+    opened over the portfolio when the app starts (``drill`` uses it). In a
+    ``workspace``, saves write the feature's file first.
     """
     from ..storage import Store
 
@@ -44,7 +46,7 @@ def make_app(
         store.prefetch_rank(limit=PAGE_SIZE, today=today)
     from ..ui.app import WorkbenchApp
 
-    return WorkbenchApp(store, today=today, start=start)
+    return WorkbenchApp(store, today=today, start=start, workspace=workspace)
 
 
 @main.command("open", hidden=True)
@@ -53,10 +55,12 @@ def make_app(
 def open_app(ctx: click.Context, db: str | None = None) -> None:
     """Open the full-screen workbench on the database."""
     obj = ctx.find_object(Context)
+    workspace = None
     if db is not None:
         db_path = Path(db).expanduser()
     elif obj is not None:
         db_path = obj.db_path
+        workspace = obj.workspace
     else:
         from ..settings import resolve_db_path
 
@@ -66,6 +70,7 @@ def open_app(ctx: click.Context, db: str | None = None) -> None:
         "the full-screen workbench needs a terminal; run it in one, or use a command "
         "(see `aipm-workbench --help`)",
         prefetch=True,
+        workspace=workspace,
     )
 
 

@@ -20,7 +20,7 @@ from ..domain.formatting import number, safe_text
 from ..domain.vocab import DecisionStatus, DueKind, Verdict
 from ..render.cells import csv_cell, json_text
 from .main import EXIT_FINDINGS, Context, fail, main
-from .portfolio import _database, _db_path, _known_feature, _store
+from .portfolio import _database, _db_path, _known_feature, _store, _workspace
 
 if TYPE_CHECKING:
     from ..domain import Assessment
@@ -107,15 +107,34 @@ def decide(
             review_by=review,
             content_hash=content_hash(a),
         )
-        info = store.save(a.model_copy(update={"decision": decision}), note="decided")
-    ev = evaluate(a.model_copy(update={"decision": decision}), today())
+        decided = a.model_copy(update={"decision": decision})
+        written = _save(ctx, store, decided)
+        info = written[1] if written else store.save(decided, note="decided")
+    ev = evaluate(decided, today())
     click.echo(
         f"{safe_text(feature_id)}: {Verdict(verdict).label} ({status}) on {day}, "
         f"revision {info.number}; review by {ev.review_by}"
+        + (f"; written to {safe_text(written[0])}" if written and written[0] else "")
     )
     for f in ev.findings:
         if f.code in ("F07", "F16"):
             click.echo(f"{f.level.value} {f.code}: {safe_text(f.message)}", err=True)
+
+
+def _save(ctx: click.Context, store, assessment):
+    """In a workspace, the decision is written to the feature's file, then stored:
+    (the file, the revision's info); None outside a workspace."""
+    workspace = _workspace(ctx)
+    if workspace is None:
+        return None
+    from ..services.workspace import FileChanged, WorkspaceError, save
+
+    try:
+        return save(workspace, store, assessment, note="decided")
+    except FileChanged as exc:
+        fail(safe_text(f"{exc}; nothing was decided: run the command again (it reads it first)"))
+    except WorkspaceError as exc:
+        fail(safe_text(f"{exc}; nothing was decided"))
 
 
 # ------------------------------------------------------------------ observe

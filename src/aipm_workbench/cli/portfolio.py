@@ -107,6 +107,34 @@ def _db_path(ctx: click.Context) -> Path:
     return obj.db_path
 
 
+def _workspace(ctx: click.Context) -> Path | None:
+    """The workspace in use (None outside one, or when --db names a database)."""
+    obj = ctx.find_object(Context)
+    return obj.workspace if obj is not None else None
+
+
+def _copy_in(workspace: Path, store: Store, items: list[tuple[Path, str]], dry_run: bool) -> None:
+    """``import`` in a workspace: the files are copied into assessments/, then synced."""
+    from ..services.workspace import WorkspaceError, copy_in
+
+    with _database():
+        try:
+            copied, report = copy_in(workspace, store, items, dry_run=dry_run)
+        except WorkspaceError as exc:
+            say_lines(safe_text(str(exc)).splitlines(), err=True)
+            fail("nothing was copied into the workspace")
+    if not copied:
+        say("nothing to copy: every file is in the workspace's assessments/ already")
+        return
+    names = ", ".join(safe_text(c) for c in copied)
+    if report is None:
+        say(f"{plural(len(copied), 'file')} would be copied (dry run, nothing written): {names}")
+        return
+    for line in report.problems:
+        click.echo(f"aipm-workbench: warning: {safe_text(line)}", err=True)
+    say(f"{plural(len(copied), 'file')} copied: {names}; {report.line()}")
+
+
 def _known_feature(store: Store, feature_id: str) -> None:
     """Exit 2 with close matches when the database has no such feature."""
     ids = store.feature_ids()
@@ -246,6 +274,10 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, taxonomy_
             f"{invalid} of {plural(len(files), 'file')} "
             f"{'is' if invalid == 1 else 'are'} invalid: nothing was imported"
         )
+    workspace = _workspace(ctx)
+    if workspace is not None:
+        _copy_in(workspace, store, [(seen[p.feature_id], p.feature_id) for p in prepared], dry_run)
+        return
     with _database():
         report = store.import_prepared(prepared, dry_run=dry_run)
     n, new, same = len(files), len(report.created), len(report.unchanged)

@@ -264,3 +264,166 @@ def append_observations(root: Path, found) -> None:
         tmp = path.with_suffix(".csv.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+
+
+# ------------------------------------------------------------- writing files
+
+
+class FileChanged(WorkspaceError):
+    """The feature's file changed on disk since the index read it: writing it now
+    would lose that change."""
+
+    def __init__(self, rel: str) -> None:
+        super().__init__(
+            f"{rel} changed on disk since the workbench last read it (a pull, a checkout or "
+            "an editor): nothing was written, so that change is kept"
+        )
+        self.path = rel
+
+
+def holder(known: dict[str, tuple[int, int, str, str | None]], feature_id: str) -> str | None:
+    """The file (relative path) that holds ``feature_id`` in the index, if one does."""
+    paths = sorted(rel for rel, entry in known.items() if entry[3] == feature_id)
+    if len(paths) > 1:
+        raise WorkspaceError(
+            f"{' and '.join(paths)} both hold the feature id {feature_id!r}: rename or remove "
+            "one of them, then save again"
+        )
+    return paths[0] if paths else None
+
+
+def file_text(root: Path, known: dict, assessment) -> tuple[str, str]:
+    """(relative path, new content) of the file that holds ``assessment``: its file
+    with only the changed values rewritten (comments, key order and layout kept), or
+    ``assessments/ID.toml`` for a feature no file holds yet."""
+    from ..domain.files import dump_json, dump_toml
+
+    fid = assessment.feature.id
+    rel = holder(known, fid)
+    if rel is None:
+        rel = f"{ASSESSMENTS}/{fid}.toml"
+        path = root / rel
+        if path.exists() or path.is_symlink():
+            raise WorkspaceError(
+                f"{rel} exists but does not hold {fid!r} (it is not synced, or holds another "
+                "id): rename it or fix it, then save again"
+            )
+        return rel, dump_toml(assessment)
+    path = root / rel
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return rel, dump_toml(assessment) if rel.endswith(".toml") else dump_json(assessment)
+    except OSError as exc:
+        raise WorkspaceError(f"{rel}: cannot be read: {exc.strerror or exc}") from None
+    if hashlib.sha256(raw).hexdigest() != known[rel][2]:
+        raise FileChanged(rel)
+    if rel.lower().endswith(".json"):
+        return rel, dump_json(assessment)
+    return rel, _edited_toml(raw, rel, assessment)
+
+
+def _edited_toml(raw: bytes, rel: str, assessment) -> str:
+    """The TOML file with the assessment's values, layout kept; a fresh file when the
+    edit would not read back as the assessment (never a file that says otherwise)."""
+    from ..domain.files import _toml_safe, decode, dump_toml, parse_assessment, to_data
+    from .tomledit import updated
+
+    data = _toml_safe(to_data(assessment))
+    try:
+        text = updated(raw.decode("utf-8-sig"), data)
+        back = parse_assessment(decode(text.encode("utf-8"), rel, ".toml"), rel)
+    except (ValueError, InvalidInput):
+        return dump_toml(assessment)
+    return text if to_data(back) == to_data(assessment) else dump_toml(assessment)
+
+
+def save(root: Path, store, assessment, *, note: str | None = None):
+    """Save ``assessment`` the workspace way: its file first (atomically; see
+    :func:`file_text`), then the revision, with the file noted as synced. Returns
+    (the file's relative path, or None when its content was already this, and the
+    store's ``RevisionInfo``)."""
+    from .records import ExportError, write_files
+
+    rel, text = file_text(root, store.workspace_files(), assessment)
+    path = root / rel
+    content = text.encode("utf-8")
+    try:
+        same = path.is_file() and path.read_bytes() == content
+    except OSError:
+        same = False
+    if not same:
+        try:
+            write_files([(path, content)])
+        except ExportError as exc:
+            raise WorkspaceError(str(exc)) from None
+    st = path.stat()
+    digest = hashlib.sha256(content).hexdigest()
+    info = store.save(assessment, note=note, file=(rel, st.st_size, st.st_mtime_ns, digest))
+    return (None if same else rel), info
+
+
+def copy_in(root: Path, store, items: list[tuple[Path, str]], *, dry_run: bool = False):
+    """Copy assessment files (path, feature id) into ``assessments/`` as they are,
+    all or none, then sync. Refuses an id another workspace file already holds and a
+    name taken by another file. Returns (the copies' relative paths, the SyncReport,
+    or None on a dry run)."""
+    from .records import ExportError, write_files
+
+    known = store.workspace_files()
+    folder = (root / ASSESSMENTS).resolve()
+    problems: list[str] = []
+    copies: list[tuple[Path, bytes]] = []
+    taken: set[str] = set()
+    for path, fid in items:
+        held = holder(known, fid)
+        source = path.resolve()
+        if held is not None and (root / held).resolve() == source:
+            continue  # already the workspace's own file
+        if held is not None:
+            problems.append(
+                f"{path}: feature.id: {fid!r} is already held by {held}: edit that file "
+                "instead, or give this assessment another id"
+            )
+            continue
+        if folder in source.parents:
+            continue  # in assessments/ already; sync reads it
+        name = path.name
+        if (folder / name).exists() or name in taken:
+            name = f"{fid}{path.suffix.lower()}"
+        if (folder / name).exists() or name in taken:
+            problems.append(
+                f"{path}: {ASSESSMENTS}/{name} exists already: rename one of the two files"
+            )
+            continue
+        taken.add(name)
+        copies.append((folder / name, path.read_bytes()))
+    if problems:
+        raise WorkspaceError("\n".join(problems))
+    done = [f"{ASSESSMENTS}/{target.name}" for target, _ in copies]
+    if dry_run:
+        return done, None
+    try:
+        write_files(copies)
+    except ExportError as exc:
+        raise WorkspaceError(str(exc)) from None
+    return done, sync(root, store)
+
+
+def git_user(root: Path) -> str | None:
+    """``git config user.name`` in the workspace, when git is there and it is set."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "config", "user.name"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=3,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = done.stdout.strip()
+    return name if done.returncode == 0 and name else None

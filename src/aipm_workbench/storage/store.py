@@ -321,13 +321,28 @@ class Store:
 
     # -------------------------------------------------------------- writing
 
-    def save(self, assessment: Assessment, *, note: str | None = None) -> RevisionInfo:
-        """A new revision; none when it equals the latest (``created=False``). Discards the draft."""
+    def save(
+        self,
+        assessment: Assessment,
+        *,
+        note: str | None = None,
+        file: tuple[str, int, int, str] | None = None,
+    ) -> RevisionInfo:
+        """A new revision; none when it equals the latest (``created=False``). Discards the draft.
+
+        ``file`` is the workspace file just written with it (path, size, mtime_ns,
+        sha256): noted in the same transaction, so that the next sync finds it unchanged.
+        """
         prepared = _rows().prepare(assessment)
         fid = prepared.feature_id
         with self._session(write=True) as con:
             current = self._latest_numbers(con, [fid]).get(fid)
             con.execute("DELETE FROM drafts WHERE feature_id = ?", [fid])
+            if file is not None:
+                con.execute(
+                    "INSERT OR REPLACE INTO workspace_files VALUES (?, ?, ?, ?, ?)", [*file, fid]
+                )
+                con.execute("DELETE FROM removed_features WHERE feature_id = ?", [fid])
             if current is not None and current[1] == prepared.content_hash:
                 number = current[0]
                 created = False

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -64,10 +65,16 @@ class WorkbenchApp(App[None]):
     ]
 
     def __init__(
-        self, store: Any, today: dt.date | None = None, start: Callable[[], Screen] | None = None
+        self,
+        store: Any,
+        today: dt.date | None = None,
+        start: Callable[[], Screen] | None = None,
+        workspace: Path | None = None,
     ) -> None:
         super().__init__()
         self.store = store
+        self.workspace = workspace  # a team's workspace: saves write its files
+        self._owner: tuple[str | None] | None = None  # git's user.name, once asked
         self._today = today
         self._start = start  # a screen to open over the portfolio at start (``drill``)
         self.hangup_watch: HangupWatch | None = None
@@ -117,6 +124,17 @@ class WorkbenchApp(App[None]):
         from ..settings import today
 
         return today()
+
+    def suggested_owner(self) -> str | None:
+        """Who to suggest as a new feature's owner: in a workspace, ``git config
+        user.name`` (never a decider: deciders are named on purpose)."""
+        if self.workspace is None:
+            return None
+        if self._owner is None:
+            from ..services.workspace import git_user
+
+            self._owner = (git_user(self.workspace),)
+        return self._owner[0]
 
     def get_default_screen(self) -> Screen:
         return PortfolioScreen()

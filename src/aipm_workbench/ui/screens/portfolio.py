@@ -95,7 +95,7 @@ def wizard_screen(app: Any, draft: Any | None = None, assessment: Any | None = N
         return WizardScreen.resume(draft, today)
     if assessment is not None:
         return WizardScreen.edit(assessment, today)
-    return WizardScreen.new(today)
+    return WizardScreen.new(today, owner=app.suggested_owner())
 
 
 class PortfolioCommands(ListedCommands):
@@ -229,6 +229,13 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         generation: int
         page: int
         rows: list
+
+    @dataclass
+    class Synced(Message):
+        """The workspace's files were read again (``services.workspace.sync``)."""
+
+        line: str
+        problems: list[str]
 
     @dataclass
     class OverviewLoaded(Message):
@@ -694,7 +701,33 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         self.app.push_screen(ExportScreen(ids))
 
     def action_refresh(self) -> None:
-        self.reload()
+        """Read the portfolio again; in a workspace, its files first."""
+        if getattr(self.app, "workspace", None) is not None:
+            self._sync_files()
+        else:
+            self.reload()
+
+    @work(thread=True, exclusive=True, group="db-sync", exit_on_error=False)
+    def _sync_files(self) -> None:
+        from ...services.workspace import sync
+
+        report = sync(self.app.workspace, self.app.store)  # type: ignore[attr-defined]
+        self.post_message(self.Synced(report.line(), report.problems))
+
+    @on(Synced)
+    def _synced(self, message: Synced) -> None:
+        problems = message.problems
+        if problems:
+            shown = "\n".join(safe_text(p) for p in problems[:3])
+            more = f"\n(and {len(problems) - 3} more: see `aipm-workbench sync`)"
+            self.notify(
+                shown + (more if len(problems) > 3 else ""),
+                title=f"{plural(len(problems), 'file problem')}: last good revisions kept",
+                severity="warning",
+                timeout=12,
+            )
+        self.notify(message.line.capitalize() + ".", title="Files read", timeout=4)
+        self.reload(quiet=True)
 
     def action_matrix(self) -> None:
         self.matrix_feature = not self.matrix_feature

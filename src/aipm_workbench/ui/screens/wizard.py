@@ -126,11 +126,17 @@ class WizardScreen(
         self.snapshot: Snapshot = check(self.data, self.today)
         self.follows = infer_follows(self.data, self.snapshot.evaluation)
         self._fix_index = 0
+        self.owner_suggested = False  # the owner was filled in from git's user.name
 
     @classmethod
-    def new(cls, today: dt.date, step: str | None = None) -> WizardScreen:
-        """A new assessment, from a blank form."""
-        return cls(new_data(), today=today, step=step)
+    def new(cls, today: dt.date, step: str | None = None, owner: str | None = None) -> WizardScreen:
+        """A new assessment, from a blank form (``owner``: a suggested owner)."""
+        data = new_data()
+        if owner:
+            data["feature"]["owner"] = owner
+        screen = cls(data, today=today, step=step)
+        screen.owner_suggested = bool(owner)
+        return screen
 
     @classmethod
     def edit(cls, assessment: Assessment, today: dt.date, step: str | None = None) -> WizardScreen:
@@ -189,6 +195,7 @@ class WizardScreen(
 
     def on_mount(self) -> None:
         self.book.store = self.app.store  # type: ignore[attr-defined]
+        self.book.workspace = getattr(self.app, "workspace", None)
         self._show_step()
         self._load_context()
 
@@ -386,7 +393,7 @@ class WizardScreen(
     def _revision_saved(self, event: RevisionSaver.Saved) -> None:
         info = event.info
         self.app.post_message(AssessmentSaved(info.feature_id, info.number, info.created))
-        message, title = saved_notice(info)
+        message, title = saved_notice(info, self.book.file)
         if self._kept_stale and info.created:
             message += f" Decision kept: {stale_note(self._kept_stale)}."
         self.app.notify(message, title=title)

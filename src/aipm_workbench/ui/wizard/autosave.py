@@ -19,6 +19,7 @@ import copy
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .state import is_slug, normalise
@@ -57,6 +58,8 @@ class DraftBook:
 
     def __init__(self, data: dict, *, now: dt.datetime, draft_key: str | None = None) -> None:
         self.store: Any = None  # given when the screen is mounted
+        self.workspace: Path | None = None  # a team's workspace: saves write its files
+        self.file: str | None = None  # the workspace file the revision was written to
         self.provisional_key = "draft-" + now.strftime("%Y%m%d-%H%M%S")
         self.draft_key = draft_key  # where the draft is stored now
         self.written: dict | None = copy.deepcopy(data)
@@ -179,12 +182,18 @@ class DraftBook:
     # -------------------------------------------------------- revisions
 
     def save_revision(self, assessment: Any, editing: bool) -> Any:
-        """Save the assessment as a revision and drop its draft (any thread)."""
+        """Save the assessment as a revision and drop its draft (any thread). In a
+        workspace the feature's file is written first (``services.workspace.save``)."""
         fid = assessment.feature.id
         with self.lock:
             if not editing and self.store.latest(fid) is not None:
                 raise IdTaken(fid)
-            info = self.store.save(assessment)
+            if self.workspace is not None:
+                from ...services.workspace import save
+
+                self.file, info = save(self.workspace, self.store, assessment)
+            else:
+                info = self.store.save(assessment)
             if self.draft_key and self.draft_key != fid:
                 self.store.discard_draft(self.draft_key)
             self.finished = True

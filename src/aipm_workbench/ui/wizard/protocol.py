@@ -26,6 +26,7 @@ class Wizard(Protocol):
     current_harm: int
     current_fallback: int
     follows: Follows
+    owner_suggested: bool  # the owner was filled in from git's user.name (a workspace)
 
     @property
     def original(self) -> Assessment | None:

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.worker import Worker
 
 from ...domain.formatting import plural
+from ...services.workspace import FileChanged, WorkspaceError
 from ..workers import ReportsWorkerErrors
 from .autosave import DraftBook, IdTaken
 
@@ -65,15 +66,31 @@ class RevisionSaver(ReportsWorkerErrors, Widget):
         if isinstance(error, IdTaken):
             self.notify(str(error), title=error.title, severity="error", timeout=10)
             return
+        if isinstance(error, WorkspaceError):
+            then = (
+                " Your edits stay in this form and its draft: leave (esc), press r on the "
+                "portfolio to read the files again, then make your change on the new version."
+                if isinstance(error, FileChanged)
+                else " Your edits stay in this form and its draft."
+            )
+            self.notify(
+                f"{error}.{then}",
+                title="The file was not written",
+                severity="error",
+                timeout=15,
+            )
+            return
         super().worker_failed(worker, error)
 
 
-def saved_notice(info: RevisionInfo) -> tuple[str, str]:
-    """The notice (message, title) once a revision is saved."""
+def saved_notice(info: RevisionInfo, file: str | None = None) -> tuple[str, str]:
+    """The notice (message, title) once a revision is saved (``file``: the workspace
+    file written with it)."""
+    wrote = f" Wrote {file}." if file else ""
     if info.created:
-        return f"Saved {info.feature_id} as revision {info.number}.", "Saved"
+        return f"Saved {info.feature_id} as revision {info.number}.{wrote}", "Saved"
     return (
-        f"No changes: revision {info.number} of {info.feature_id} is current.",
+        f"No changes: revision {info.number} of {info.feature_id} is current.{wrote}",
         "Nothing new to save",
     )
 

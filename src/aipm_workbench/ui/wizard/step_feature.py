@@ -33,7 +33,16 @@ class FeatureStep(StepPane):
                 hint="Lowercase letters, digits and '-'; derived from the name until you edit it.",
                 id="feature-id-field",
             ),
-            Field("owner", "Owner", text_input("who answers for it", id="feature-owner")),
+            Field(
+                "owner",
+                "Owner",
+                text_input("who answers for it", id="feature-owner"),
+                hint=(
+                    "Suggested from git's user.name; change it if someone else answers for it."
+                    if self.wizard.owner_suggested
+                    else None
+                ),
+            ),
             Field(
                 "stage",
                 "Stage",
