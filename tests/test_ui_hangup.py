@@ -100,3 +100,41 @@ def test_a_lost_terminal_saves_the_draft_and_exits(tmp_path, how):
     assert code != 0  # it did not go on as if nothing happened...
     draft = Store(db).draft("held")  # ...and the draft it held is in the database
     assert draft is not None and draft.data["feature"]["name"] == "Held"
+
+
+def test_output_to_a_lost_terminal_is_dropped_so_the_writer_never_blocks():
+    """Textual's writer thread ends on a failed write, and then its bounded queue
+    fills: the app would block forever while shutting down. Through the driver's
+    output file a failed write is dropped, reported once, and the queue drains."""
+    import threading
+
+    from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
+
+    from aipm_workbench.ui.hangup import TerminalOutput
+
+    class DeadTerminal:
+        def write(self, text):
+            raise OSError(5, "Input/output error")
+
+        def flush(self):
+            raise OSError(5, "Input/output error")
+
+        def fileno(self):
+            return 2
+
+    lost = []
+    output = TerminalOutput(DeadTerminal(), lambda: lost.append(True))
+    writer = WriterThread(output)
+    writer.start()
+    done = threading.Event()
+
+    def shut_down():
+        for _ in range(MAX_QUEUED_WRITES * 5):
+            writer.write("\x1b[?1000l")
+        writer.stop()
+        done.set()
+
+    threading.Thread(target=shut_down, daemon=True).start()
+    assert done.wait(timeout=10), "the writes blocked on the writer's full queue"
+    assert lost == [True]  # reported once
+    assert output.fileno() == 2  # the rest is the terminal's

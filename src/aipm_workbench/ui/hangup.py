@@ -7,7 +7,10 @@ its own would spin on the dead input forever. :class:`HangupWatch` notices
 both (a signal handler, and a thread that polls the input for a hang-up or an
 error without reading it) and calls ``App.terminal_lost()`` once, on the app's
 own loop. :func:`driver_class` wraps Textual's Linux driver so that a failed
-read of the input (EIO) is a lost terminal too, not a crash.
+read of the input (EIO) is a lost terminal too, not a crash, and so that a
+failed write drops the output instead of ending Textual's writer thread: with
+that thread gone, its queue fills and the app would block on it forever while
+shutting down.
 """
 
 from __future__ import annotations
@@ -72,10 +75,52 @@ class HangupWatch:
         self.app.terminal_lost()
 
 
+class TerminalOutput:
+    """The driver's output file: a write or flush that fails (the terminal went away:
+    EIO, EPIPE) drops the output and calls ``lost`` once; every later one is dropped."""
+
+    def __init__(self, file: Any, lost: Any) -> None:
+        self._file = file
+        self._lost = lost
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self._file.write(text)
+            except (OSError, ValueError):  # ValueError: the file was closed
+                self._went()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._file.flush()
+            except (OSError, ValueError):
+                self._went()
+
+    def _went(self) -> None:
+        self.gone = True
+        self._lost()
+
+    def __getattr__(self, name: str) -> Any:  # fileno, isatty, encoding...
+        return getattr(self._file, name)
+
+
 def driver_class(base: type) -> type:
-    """``base`` (Textual's Linux driver) with a failed input read reported as a hang-up."""
+    """``base`` (Textual's Linux driver) with a failed input read reported as a hang-up
+    and its output written through :class:`TerminalOutput`."""
 
     class HangupAwareDriver(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._file = TerminalOutput(self._file, self._output_lost)
+
+        def _output_lost(self) -> None:
+            watch = getattr(self._app, "hangup_watch", None)
+            if watch is not None:
+                watch.lost_from_thread()
+
         def run_input_thread(self) -> None:
             try:
                 super().run_input_thread()
