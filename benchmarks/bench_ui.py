@@ -6,6 +6,9 @@
   (the first page of the same ranking), measured alternately in the same run.
   Both are timed the same way: the benchmark polls ``tmux capture-pane`` for the
   name of the first-ranked feature. Target: the ratio below 1.3.
+- Hang-up: every launch ends by closing its terminal (killing the tmux
+  session) as soon as the first rows show; the app must notice and exit.
+  Counted: launches still running 5 s later. Target: none.
 - Memory: the app's peak resident memory (VmHWM) after jumping to the last row
   and back. Target: below 300 MB.
 - Re-sort and filter, in process (``App.run_test``): the time from the key press
@@ -18,9 +21,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -112,19 +117,37 @@ def _wait_for(name: str, marker: re.Pattern, started: float, what: str) -> float
         time.sleep(0.004)
 
 
+LEFT_RUNNING: list[int] = []  # pids of launches still running after their terminal closed
+
+
+def _ended(pid: int, within: float) -> bool:
+    deadline = time.perf_counter() + within
+    while Path(f"/proc/{pid}").exists():
+        if time.perf_counter() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def launch(
-    command: str, marker: re.Pattern, name: str, last: re.Pattern | None = None
+    command: str,
+    marker: re.Pattern,
+    name: str,
+    last: re.Pattern | None = None,
+    watch_exit: bool = True,
 ) -> tuple[float, float | None]:
     """Seconds from starting ``command`` in a tmux pane until ``marker`` is on screen;
     with ``last``, also the peak memory (MB) after jumping to the last row (``last``
-    on screen) and back to the first."""
+    on screen) and back to the first. The pane is then closed; with ``watch_exit``,
+    a process still running 5 s later is noted in :data:`LEFT_RUNNING`. Any process
+    left is killed."""
     started = time.perf_counter()
     _tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "36", command)
+    pid = int(_tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
     try:
         seconds = _wait_for(name, marker, started, "first row")
         peak = None
         if last is not None:
-            pid = int(_tmux("display-message", "-p", "-t", name, "#{pane_pid}").strip())
             _tmux("send-keys", "-t", name, "End")
             _wait_for(name, last, time.perf_counter(), "last row")
             _tmux("send-keys", "-t", name, "Home")
@@ -133,6 +156,11 @@ def launch(
         return seconds, peak
     finally:
         _tmux("kill-session", "-t", name, check=False)
+        if not _ended(pid, 5.0 if watch_exit else 0.5):
+            if watch_exit:
+                LEFT_RUNNING.append(pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def launches(db: Path, workdir: Path, rounds: int) -> tuple[list, list, float | None]:
@@ -158,7 +186,7 @@ def launches(db: Path, workdir: Path, rounds: int) -> tuple[list, list, float | 
             seconds, mb = launch(app_cmd, marker, f"app-{i}", last_marker if i == 0 else None)
             app_times.append(seconds)
             peak = mb if mb is not None else peak
-            bare_times.append(launch(bare_cmd, marker, f"bare-{i}")[0])
+            bare_times.append(launch(bare_cmd, marker, f"bare-{i}", watch_exit=False)[0])
     finally:
         _tmux("kill-server", check=False)
     return app_times, bare_times, peak
@@ -285,6 +313,16 @@ def run(quick: bool, workdir: Path) -> list[Result]:
         ]
         if peak is not None:
             results.append(Result("ui: peak memory after scrolling to the end", peak, "MB", 300))
+        apps = rounds + 1
+        results.append(
+            Result(
+                "ui: launches still running 5 s after their terminal closed",
+                len(LEFT_RUNNING),
+                "",
+                1,
+                note=f"of {apps} workbench launches closed right after the first rows",
+            )
+        )
     else:
         results.append(Result("ui: launch (tmux not installed: skipped)", 0, "s"))
 

@@ -31,7 +31,7 @@ class Result:
     def line(self) -> str:
         fig = (
             f"{self.value:,.3f} {self.unit}"
-            if self.value < 100
+            if self.value < 100 and not isinstance(self.value, int)
             else f"{self.value:,.0f} {self.unit}"
         )
         target = (

@@ -81,3 +81,17 @@ def test_opening_the_portfolio_needs_no_pydantic_or_jinja2():
     )
     assert "pydantic" not in loaded
     assert "jinja2" not in loaded
+
+
+def test_the_command_line_reports_errors_without_loading_pydantic():
+    """Every command runs inside the group's error handling (``InvalidInput``,
+    ``SettingsError``, ``StoreError``); loading it must not load the models, or the
+    full-screen app's start pays for them."""
+    loaded = loaded_after(
+        "import aipm_workbench.cli.main, aipm_workbench.cli.app\n"
+        "from aipm_workbench.domain.errors import InvalidInput\n"
+        "from aipm_workbench.settings import SettingsError\n"
+        "from aipm_workbench.storage.errors import StoreError\n",
+        heavy=("pydantic", "jinja2"),
+    )
+    assert loaded == set()

@@ -1,8 +1,15 @@
-"""The project's own validation error, and turning pydantic errors into plain problems."""
+"""The project's own validation error, and turning pydantic errors into plain problems.
+
+pydantic is imported only where its errors are turned into problems: every command
+imports this module to report :class:`InvalidInput`, and most never validate.
+"""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class InvalidInput(Exception):
