@@ -390,6 +390,31 @@ def test_a_prefetched_rank_answers_the_same_query_once(tmp_path, samples, monkey
     assert len(queries) == 2
 
 
+def test_a_prefetched_rank_is_taken_without_waiting_only_when_answered(tmp_path, samples):
+    db = tmp_path / "w.duckdb"
+    Store(db).import_assessments(samples)
+    expected = Store(db).rank(limit=5, today=TODAY)
+    store = Store(db)
+    assert store.prefetched_rank(limit=5, today=TODAY) is None  # nothing asked ahead
+    store.prefetch_rank(limit=5, today=TODAY)
+    store._prefetched[1].result(timeout=30)
+    assert store.prefetched_rank(limit=3, today=TODAY) is None  # another query
+    assert store.prefetched_rank(limit=5, today=TODAY) == expected
+    assert store.prefetched_rank(limit=5, today=TODAY) is None  # taken once
+
+
+def test_a_failed_prefetch_is_not_taken_early_and_raises_where_asked(tmp_path):
+    bad = tmp_path / "not-a-database.duckdb"
+    bad.write_bytes(b"this is not a database at all, not even close" * 20)
+    store = Store(bad)
+    store.prefetch_rank(limit=5)
+    with pytest.raises(DatabaseDamaged):
+        store._prefetched[1].result(timeout=30)
+    assert store.prefetched_rank(limit=5) is None
+    with pytest.raises(DatabaseDamaged):
+        store.rank(limit=5)
+
+
 def test_a_failed_prefetch_raises_where_the_query_is_asked(tmp_path):
     bad = tmp_path / "not-a-database.duckdb"
     bad.write_bytes(b"this is not a database at all, not even close" * 20)

@@ -53,6 +53,28 @@ async def test_start_screen_shows_the_ranked_portfolio(db):
 
 
 @pilot_test
+async def test_a_first_page_fetched_during_start_up_is_in_the_first_frame(db, monkeypatch):
+    """When the prefetch has answered before the screen mounts, its rows are drawn
+    with the screen itself: the table's first frame already shows them."""
+    expected = ids(Store(db).rank(limit=PAGE_SIZE, today=TODAY))
+    first_frame: list = []
+    draw = PortfolioTable.render_line
+
+    def render_line(self, y):
+        if not first_frame:
+            first_frame.append(ids(self.pages.get(0, [])))
+        return draw(self, y)
+
+    monkeypatch.setattr(PortfolioTable, "render_line", render_line)
+    app = make_app(db, today=TODAY, prefetch=True)
+    app.store._prefetched[1].result(timeout=30)  # answered before Textual starts
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert first_frame == [expected]
+        assert shown_ids(app) == expected
+
+
+@pilot_test
 async def test_sort_by_keys_and_by_clicking_a_header(db):
     store = Store(db)
     app = make_app(db, today=TODAY)

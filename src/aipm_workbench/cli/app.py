@@ -31,7 +31,7 @@ def make_app(
 
     Nothing is opened here: the portfolio screen reads the database in a worker.
     With ``prefetch``, the portfolio's first page is queried in a thread while
-    Textual loads, so that the first rows come sooner. ``lock_timeout`` is how
+    Textual loads, and is in the first frame when it is ready by then. ``lock_timeout`` is how
     long a call waits for another program's lock (the store's default,
     ``$AIPM_WORKBENCH_LOCK_TIMEOUT``, when None). ``start`` makes the screen
     opened over the portfolio when the app starts (``drill`` uses it). In a

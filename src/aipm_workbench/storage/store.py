@@ -629,7 +629,7 @@ class Store:
     ) -> list[PortfolioRow]:
         """The ranked portfolio (latest revisions). ``rank`` numbers are places in the
         whole portfolio by ``by``; filters hide rows without renumbering them."""
-        args = dict(
+        args = self._rank_args(
             by=by,
             stage=stage,
             verdict=verdict,
@@ -641,7 +641,7 @@ class Store:
             descending=descending,
             limit=limit,
             offset=offset,
-            today=_settings.today(today),
+            today=today,
         )
         ahead = self._take_prefetched(args)
         if ahead is not None:
@@ -651,11 +651,37 @@ class Store:
                 pass  # asked again below, so the error is raised where it is expected
         return self._rank(**args)
 
+    @staticmethod
+    def _rank_args(**given: Any) -> dict[str, Any]:
+        args = {**_RANK_DEFAULTS, **given}
+        args["today"] = _settings.today(given.get("today"))
+        return args
+
+    def prefetched_rank(self, **args: Any) -> list[PortfolioRow] | None:
+        """``rank(**args)`` when :meth:`prefetch_rank` has already answered it, without
+        waiting; None otherwise (then ``rank`` waits for it, or asks, and raises its
+        error). The app draws its first frame with these rows when they are here."""
+        args = self._rank_args(**args)
+        with self._prefetch_guard:
+            ahead = self._prefetched
+            if ahead is None or ahead[0] != args or not ahead[1].done():
+                return None
+            if ahead[1].exception() is not None:
+                return None
+            self._prefetched = None
+        return ahead[1].result()
+
     def prefetch_rank(self, **args: Any) -> None:
         """Start ``rank(**args)`` in a thread now; the first ``rank`` call with the same
         arguments takes its answer. The full-screen app asks for its first page this
-        way while Textual loads."""
-        args = {**_RANK_DEFAULTS, **args, "today": _settings.today(args.get("today"))}
+        way while Textual loads.
+
+        DuckDB's Python modules are imported first, on the calling thread: two threads
+        importing at once slow each other down, while DuckDB's own work (the engine,
+        the query) runs beside the caller's next imports."""
+        import duckdb  # noqa: F401
+
+        args = self._rank_args(**args)
         future: Future = Future()
         with self._prefetch_guard:
             self._prefetched = (args, future)

@@ -345,6 +345,15 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
         known_total = table.total if same_rows and not overview else None
         self.query_state = query
         self.generation = next(self._counter)
+        if self.generation == 1 and self._pending_select is None:
+            # the first page, when it was fetched while Textual started: in the first frame
+            rows = self.app.store.prefetched_rank(  # type: ignore[attr-defined]
+                **query.rank_args(), limit=PAGE_SIZE, offset=0, today=self.app.today()
+            )
+            if rows is not None:
+                total = len(rows) if len(rows) < PAGE_SIZE else None
+                self._loaded(self.Loaded(self.generation, total, rows, 0, {}, overview=overview))
+                return
         # the query first; the header's sort mark meanwhile, the counts with the rows
         self._load(self.generation, query, self._pending_select, overview, known_total)
         self._pending_select = None
