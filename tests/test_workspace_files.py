@@ -259,3 +259,26 @@ async def test_r_reads_the_workspaces_files_again(team):
         await pilot.press("r")
         await wait_until(pilot, lambda: "Automatic meeting recaps" in screen_text(app))
         assert any("1 new" in n.message for n in app._notifications)
+
+
+# ------------------------------------------------------------------ demo
+
+
+def test_demo_team_makes_a_workspace_of_the_samples_that_saves_write(tmp_path):
+    folder = tmp_path / "team"
+    result = run(tmp_path, "demo", "--team", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "call-summaries" in result.stdout  # ranked, since no terminal
+    files = sorted(p.name for p in (folder / "assessments").glob("*.toml"))
+    assert files == sorted(p.name for p in SAMPLES.glob("*.toml"))
+    assert "A  assessments/support-bot.toml" in git(folder, "status", "--short")
+    due = run(folder, "due")
+    assert "support-bot: reopened" in due.output  # the sample observations came along
+    decided = run(
+        folder, "decide", "support-bot", "--verdict", "hold", "--by", "Ana Lima",
+        "--rationale", "The handoff test failed",
+    )  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert "assessments/support-bot.toml" in git(folder, "diff", "--name-only")
+    again = run(tmp_path, "demo", "--team", str(folder))
+    assert again.exit_code == 2 and "is not empty" in again.output

@@ -687,6 +687,29 @@ def default_demo_path() -> Path:
     return Path(user_data_dir("aipm-workbench", appauthor=False)) / DEMO_NAME
 
 
+def _demo_team(ctx: click.Context, obj: Context | None, folder: Path, samples: Path) -> None:
+    """``demo --team DIR``: the samples as a team's workspace, opened (or ranked)."""
+    from ..services.workspace import WorkspaceError, demo_team
+
+    if obj is not None and obj.db_option:
+        fail("--team makes a workspace, whose index is its own database: leave out --db")
+    try:
+        staged = demo_team(folder, samples)
+    except WorkspaceError as exc:
+        fail(str(exc))
+        return
+    shown = safe_text(str(folder))
+    git = f"; `git -C {shown} diff` shows what each save changes" if staged else ""
+    say(f"demo: a team workspace of the sample projects in {shown}{git}", err=True)
+    if obj is not None:
+        obj.workspace_option = str(folder)
+    open_app = main.get_command(ctx, "open")
+    if open_app is not None and _interactive():
+        ctx.invoke(open_app)
+        return
+    ctx.invoke(rank)
+
+
 def _demo_observations(store: Store, csv_path: Path) -> int:
     """Record the sample observations as ``observe --file`` does (all or nothing); the
     number recorded. A bad row is a broken installation, not the user's input."""
@@ -719,8 +742,14 @@ def _demo_observations(store: Store, csv_path: Path) -> int:
     metavar="PATH",
     help=f"Demo database file (default: {DEMO_NAME} in the user data directory).",
 )
+@click.option(
+    "--team",
+    "team_dir",
+    metavar="DIR",
+    help="Make DIR (new or empty) a team's workspace of the sample projects and open it.",
+)
 @click.pass_context
-def demo(ctx: click.Context, demo_db: str | None) -> None:
+def demo(ctx: click.Context, demo_db: str | None, team_dir: str | None) -> None:
     """Load the sample projects into a fresh demo database and open it.
 
     The demo database is its own file, replaced on every run; demo never
@@ -728,12 +757,20 @@ def demo(ctx: click.Context, demo_db: str | None) -> None:
     create. Opens the full-screen workbench when run in a terminal; otherwise
     prints the ranked portfolio.
 
-    Exit codes: 0 ok, 2 the path holds another database, 3 database unavailable.
+    With --team DIR, the samples become a team's workspace instead (files in
+    DIR/assessments, staged in a new git repository): saves in the app and
+    `decide` write those files, and `git diff` shows what changed.
+
+    Exit codes: 0 ok, 2 the path holds another database (or DIR is not empty),
+    3 database unavailable.
     """
     from ..domain import InvalidInput, iter_assessment_paths, read_assessment
     from ..settings import resource_dir
 
     obj = ctx.find_object(Context)
+    if team_dir is not None:
+        _demo_team(ctx, obj, Path(team_dir), resource_dir("sample_projects"))
+        return
     if demo_db:
         path = Path(demo_db).expanduser()
     elif obj is not None and obj.db_option:

@@ -427,3 +427,33 @@ def git_user(root: Path) -> str | None:
         return None
     name = done.stdout.strip()
     return name if done.returncode == 0 and name else None
+
+
+def demo_team(folder: Path, samples: Path) -> bool:
+    """Make ``folder`` (new, or empty) a workspace holding the sample projects and their
+    observations, staged in a new git repository when git is installed, so that
+    ``git diff`` shows what each save changes. True when git staged them."""
+    import shutil
+    import subprocess
+
+    folder = folder.expanduser()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise WorkspaceError(
+            f"{folder} is not empty: the team demo makes a new workspace; name a new folder"
+        )
+    init(folder, name="aipm-workbench demo")
+    for path in sorted(samples.glob("*.toml")):
+        shutil.copyfile(path, folder / ASSESSMENTS / path.name)
+    observed = samples / "observations.csv"
+    if observed.is_file():
+        shutil.copyfile(observed, folder / OBSERVATIONS / "samples.csv")
+    try:
+        for args in (["init", "-q"], ["add", "-A"]):
+            done = subprocess.run(
+                ["git", *args], cwd=folder, capture_output=True, timeout=30, check=False
+            )
+            if done.returncode != 0:
+                return False
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
