@@ -261,6 +261,25 @@ async def test_r_reads_the_workspaces_files_again(team):
         assert any("1 new" in n.message for n in app._notifications)
 
 
+@pilot_test
+async def test_an_observation_recorded_in_the_app_travels_in_the_csv(team):
+    from aipm_workbench.ui.screens.detail import FeatureDetailScreen
+
+    assert run(team, "sync").exit_code == 0
+    app = make_app(team / ".aipm" / "workbench.duckdb", today=TODAY, workspace=team)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(FeatureDetailScreen("support-bot"))
+        await settle(pilot)
+        await pilot.press("o", *"0.5", "enter")  # the first observable metric, today
+        await wait_until(pilot, lambda: any("Recorded" in n.message for n in app._notifications))
+    text = (team / "observations" / "support-bot.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("feature,metric,value,observed_on")
+    [row] = text.splitlines()[1:]
+    assert row.startswith("support-bot,") and f",0.5,{TODAY.isoformat()}" in row
+    assert "0 new, 0 changed" in run(team, "sync").output
+
+
 # ------------------------------------------------------------------ demo
 
 

@@ -19,7 +19,7 @@ import click
 from ..domain.formatting import number, safe_text
 from ..domain.vocab import DecisionStatus, DueKind, Verdict
 from ..render.cells import csv_cell, json_text
-from .main import EXIT_FINDINGS, Context, fail, main
+from .main import EXIT_FINDINGS, fail, main
 from .portfolio import _database, _db_path, _known_feature, _store, _workspace
 
 if TYPE_CHECKING:
@@ -238,12 +238,9 @@ def observe(
             for p in problems:
                 click.echo(safe_text(p), err=True)
             fail(f"nothing recorded: {len(problems)} problem(s)")
-        workspace = ctx.find_object(Context).workspace if ctx.find_object(Context) else None
-        if workspace is not None:  # the files are the record: they travel through git
-            from ..services.workspace import append_observations
+        from ..services.workspace import record_observations
 
-            append_observations(workspace, found)
-        recorded, unchanged, superseded = store.record_observations(found)
+        recorded, unchanged, superseded = record_observations(_workspace(ctx), store, found)
     later = f", {superseded} replaced by a later row for the same day" if superseded else ""
     click.echo(f"{recorded} recorded, {unchanged} unchanged{later}")
 

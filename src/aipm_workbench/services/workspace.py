@@ -241,6 +241,15 @@ def _sync_observations(root: Path, store, known: dict, index: dict, report: Sync
         index[rel] = (st.st_size, st.st_mtime_ns, digest, None)
 
 
+def record_observations(root: Path | None, store, found):
+    """Record observations the way the workspace keeps them: appended to their
+    ``observations/FEATURE.csv`` first (the files travel through git), then stored;
+    outside a workspace (``root`` None), only stored. Returns the store's answer."""
+    if root is not None and found:
+        append_observations(root, found)
+    return store.record_observations(found)
+
+
 def append_observations(root: Path, found) -> None:
     """Append observations to ``observations/FEATURE.csv`` (made with its header when new),
     each file written whole to a temporary file and renamed into place."""

@@ -500,9 +500,11 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="db-observe", exit_on_error=False)
     def _record(self, new: Any) -> None:
         from ...domain.living import Observation
+        from ...services.workspace import record_observations
 
         row = Observation(self.feature_id, new.metric, new.value, new.observed_on, new.source)
-        recorded, _unchanged, _superseded = self.app.store.record_observations([row])
+        workspace = getattr(self.app, "workspace", None)  # there, the CSV file first
+        recorded, _unchanged, _superseded = record_observations(workspace, self.app.store, [row])
         self.post_message(self.Observed(new.metric, new.value, new.observed_on, recorded))
 
     @on(Observed)
