@@ -301,3 +301,18 @@ def test_demo_team_makes_a_workspace_of_the_samples_that_saves_write(tmp_path):
     assert "assessments/support-bot.toml" in git(folder, "diff", "--name-only")
     again = run(tmp_path, "demo", "--team", str(folder))
     assert again.exit_code == 2 and "is not empty" in again.output
+
+
+def test_a_bad_file_is_never_overwritten_by_a_save(team):
+    assert run(team, "sync").exit_code == 0
+    path = team / "assessments" / "fraud-alerts.toml"
+    bad = path.read_text(encoding="utf-8").replace("[feature]", "<<<<<<< HEAD\n[feature]", 1)
+    path.write_text(bad, encoding="utf-8")
+    result = run(
+        team, "decide", "fraud-alerts", "--verdict", "hold", "--by", "Ana Lima",
+        "--rationale", "Waiting",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "assessments/fraud-alerts.toml does not load" in result.output
+    assert "nothing was decided" in result.output
+    assert path.read_text(encoding="utf-8") == bad

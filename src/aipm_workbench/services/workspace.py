@@ -326,10 +326,25 @@ def file_text(root: Path, known: dict, assessment) -> tuple[str, str]:
     except OSError as exc:
         raise WorkspaceError(f"{rel}: cannot be read: {exc.strerror or exc}") from None
     if hashlib.sha256(raw).hexdigest() != known[rel][2]:
+        _check_loads(raw, rel)
         raise FileChanged(rel)
     if rel.lower().endswith(".json"):
         return rel, dump_json(assessment)
     return rel, _edited_toml(raw, rel, assessment)
+
+
+def _check_loads(raw: bytes, rel: str) -> None:
+    """A ``WorkspaceError`` when the file on disk does not load (a bad edit, or
+    merge-conflict markers): it is fixed by hand first, never overwritten."""
+    from ..domain.files import decode, parse_assessment
+
+    try:
+        parse_assessment(decode(raw, rel, Path(rel).suffix.lower()), rel)
+    except InvalidInput as exc:
+        raise WorkspaceError(
+            f"{rel} does not load ({exc.lines()[0].removeprefix(rel + ': ')}): fix it first "
+            "(`aipm-workbench sync` lists its problems); nothing was written"
+        ) from None
 
 
 def _edited_toml(raw: bytes, rel: str, assessment) -> str:
