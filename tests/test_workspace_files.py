@@ -313,6 +313,10 @@ def test_a_bad_file_is_never_overwritten_by_a_save(team):
         "--rationale", "Waiting",
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "assessments/fraud-alerts.toml does not load" in result.output
+    assert (
+        "aipm-workbench: assessments/fraud-alerts.toml:4: unresolved merge conflict"
+        in result.output
+    )
+    assert "fix the file first" in result.output
     assert "nothing was decided" in result.output
     assert path.read_text(encoding="utf-8") == bad

@@ -342,8 +342,8 @@ def _check_loads(raw: bytes, rel: str) -> None:
         parse_assessment(decode(raw, rel, Path(rel).suffix.lower()), rel)
     except InvalidInput as exc:
         raise WorkspaceError(
-            f"{rel} does not load ({exc.lines()[0].removeprefix(rel + ': ')}): fix it first "
-            "(`aipm-workbench sync` lists its problems); nothing was written"
+            f"{exc.lines()[0]}; fix the file first (`aipm-workbench sync` lists every "
+            "problem): it is not overwritten"
         ) from None
 
 
