@@ -135,9 +135,10 @@ def observations_of(con, feature_ids: Sequence[str]) -> dict[str, list[Observati
 
 
 def _revisions_of(con, feature_ids: Sequence[str], known: dict[tuple[str, int], Assessment]):
-    from ..domain.living import Revision
-
-    out: dict[str, list[Revision]] = {fid: [] for fid in feature_ids}
+    """Each feature's revisions as stored: (number, saved_at, body, or None when ``known``
+    holds the assessment). Bodies are parsed one feature at a time (:func:`_parsed`), so
+    that a large import holds the models of one feature, not of a whole chunk."""
+    out: dict[str, list[tuple[int, Any, str | None]]] = {fid: [] for fid in feature_ids}
     rows = con.execute(
         """
         SELECT r.feature_id, r.number, r.saved_at,
@@ -151,9 +152,18 @@ def _revisions_of(con, feature_ids: Sequence[str], known: dict[tuple[str, int], 
         {"ids": list(feature_ids), "kid": [k[0] for k in known], "kn": [k[1] for k in known]},
     ).fetchall()
     for fid, number, saved_at, body in rows:
-        a = known.get((fid, number)) if body is None else _load(body, fid, number)
-        out[fid].append(Revision(number, saved_at, a))
+        out[fid].append((number, saved_at, body))
     return out
+
+
+def _parsed(fid: str, stored: list[tuple[int, Any, str | None]], known: dict) -> list:
+    """One feature's revisions from :func:`_revisions_of`, as ``domain.living.Revision``."""
+    from ..domain.living import Revision
+
+    return [
+        Revision(n, at, known.get((fid, n)) if body is None else _load(body, fid, n))
+        for n, at, body in stored
+    ]
 
 
 def _latest_values(con, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -221,6 +231,11 @@ def _write(con, ids: list[str], rows: list[dict], facts: dict[str, tuple[list, l
         )
 
 
+# Features whose revisions are read back at a time (their bodies as text; the models
+# of one feature at a time).
+REFRESH_CHUNK = 2_000
+
+
 def refresh(
     con, feature_ids: Iterable[str], known: dict[tuple[str, int], Assessment] | None = None
 ) -> None:
@@ -229,18 +244,19 @@ def refresh(
 
     ids = list(dict.fromkeys(feature_ids))
     known = known or {}
-    for start in range(0, len(ids), 2_000):
-        chunk = ids[start : start + 2_000]
-        revisions = _revisions_of(con, chunk, known)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        raw = _revisions_of(con, chunk, known)
         observations = observations_of(con, chunk)
         stored = _latest_values(con, chunk)
         rows, facts = [], {}
         for fid in chunk:
-            if not revisions[fid]:
+            if not raw[fid]:
                 continue
-            s = live_summary(revisions[fid], observations[fid])
+            revisions = _parsed(fid, raw.pop(fid), known)
+            s = live_summary(revisions, observations[fid])
             row = _summary_row(fid, s)
-            _observed_values(revisions[fid][-1].assessment, observations[fid], stored[fid], row)
+            _observed_values(revisions[-1].assessment, observations[fid], stored[fid], row)
             rows.append(row)
             facts[fid] = (s.open_checks, s.fallback_tests)
         _write(con, chunk, rows, facts)
