@@ -1077,4 +1077,6 @@ def _insert_columns(con, table: str, columns: dict[str, list]) -> None:
 
 
 def _nested(values: list) -> bool:
-    return any(isinstance(v, list) for v in values)
+    """Whether a column holds lists (its first value that is not None says: a column
+    holds one kind of value)."""
+    return isinstance(next((v for v in values if v is not None), None), list)
