@@ -152,6 +152,35 @@ async def test_a_new_second_fallback_covers_none_and_space_ticks_the_cursor_line
 
 
 @pilot_test
+async def test_each_fallbacks_coverage_starts_on_harm_1_and_down_stops_at_the_last(tmp_path):
+    """The cursor of "Covers harms" does not carry over from the fallback before (where
+    it was left on harm 2), and a Down too many stays on the last harm instead of
+    wrapping to the first: Down Down Space on a new fallback ticks harm 3."""
+    db = tmp_path / "w.duckdb"
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        w = await open_draft(app, pilot, db, three_harms(), "fallbacks")
+        await pilot.press("enter")  # Add fallback
+        await settle(pilot)
+        await pilot.press("enter", "down", "enter", "tab", "tab")  # human review, covers
+        await pilot.press("space", "down", "space")  # harms 1 and 2; the cursor on harm 2
+        await settle(pilot)
+        assert w.data["fallbacks"][0]["covers"] == ["misinformation", "privacy"]
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Add fallback", "enter")
+        await settle(pilot)
+        await pilot.press("enter", *["down"] * 5, "enter", "tab", "tab")  # block, covers
+        await pilot.press("down", "down", "space")
+        await settle(pilot)
+        assert w.data["fallbacks"][1]["covers"] == ["language-gap"]
+        await pilot.press("down", "down", "space")  # stays on harm 3: unticks it
+        await settle(pilot)
+        assert w.data["fallbacks"][1].get("covers") in (None, [])
+        assert "[ ] harm 1 misinformation" in screen_text(app)
+
+
+@pilot_test
 async def test_a_problem_is_named_as_the_screen_names_it(tmp_path):
     db = tmp_path / "w.duckdb"
     app = make_app(db, today=TODAY)

@@ -27,6 +27,7 @@ from ...domain.casebook import Casebook, Incident, builtin_casebook
 from ...domain.formatting import safe_text
 from ..wizard.fields import Field
 from ..wizard.live import Live
+from .lists import StopsAtEnds
 
 LETTERS = ("S", "L", "R", "D")
 
@@ -198,7 +199,7 @@ def case_option(incident: Incident, linked: bool | None = None) -> Option:
     return Option(prompt, id=incident.id)
 
 
-class PrecedentsList(OptionList):
+class PrecedentsList(StopsAtEnds, OptionList):
     """The cases; Enter reads the highlighted one, Space links or unlinks it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

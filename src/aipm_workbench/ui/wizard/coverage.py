@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ..widgets.lists import StopsAtEnds
+
 TICKED = "[x]"
 UNTICKED = "[ ]"
 
@@ -39,7 +41,7 @@ def coverage_line(item: CoverageItem, ticked: bool) -> Text:
     return text
 
 
-class CoverageList(OptionList):
+class CoverageList(StopsAtEnds, OptionList):
     """The harms, each ticked or not; ``selected`` is the ticked ids in harm order."""
 
     DEFAULT_CSS = """
@@ -69,12 +71,15 @@ class CoverageList(OptionList):
     def selected(self) -> list[str]:
         return [item.harm_id for item in self.items if item.harm_id in self._ticked]
 
-    def show(self, items: list[CoverageItem], ticked: list[str] | set[str]) -> None:
-        """Offer these harms with these ticked; the cursor stays on its line."""
+    def show(
+        self, items: list[CoverageItem], ticked: list[str] | set[str], *, fresh: bool = False
+    ) -> None:
+        """Offer these harms with these ticked; the cursor stays on its line, or, when
+        ``fresh`` (another fallback's coverage), starts on the first harm."""
         ticked = set(ticked)
-        if items == self.items and ticked == self._ticked:
+        if items == self.items and ticked == self._ticked and not fresh:
             return
-        highlighted = self.highlighted
+        highlighted = None if fresh else self.highlighted
         self.items = list(items)
         self._ticked = ticked
         self.set_options(

@@ -161,6 +161,7 @@ class FallbacksStep(StepPane):
     step = Step.fallbacks
     title = "5 · Fallbacks and residual risk"
     intro = "What the product does when things go wrong, which harms each fallback covers, and the ratings after them."
+    _coverage_of: int | None = None  # the fallback whose coverage the list shows
 
     def compose_header(self) -> ComposeResult:
         with Horizontal(classes="item-bar"):
@@ -298,7 +299,9 @@ class FallbacksStep(StepPane):
         items = coverage_items(self.data["harms"], self.wizard.snapshot.evaluation)
         fallback = fallbacks[self.wizard.current_fallback] if fallbacks else {}
         covers = fallback.get("covers") if isinstance(fallback.get("covers"), list) else []
-        self.query_one("#fallback-covers", CoverageList).show(items, covers)
+        index = self.wizard.current_fallback if fallbacks else None
+        fresh, self._coverage_of = index != self._coverage_of, index
+        self.query_one("#fallback-covers", CoverageList).show(items, covers, fresh=fresh)
         self.query_one("#fallback-uncovered", Static).update(uncovered_text(items, fallbacks))
 
     def _show_kind_fields(self) -> None:
