@@ -181,6 +181,28 @@ async def test_each_fallbacks_coverage_starts_on_harm_1_and_down_stops_at_the_la
 
 
 @pilot_test
+async def test_a_key_pressed_while_the_next_step_is_built_acts_on_that_step(tmp_path):
+    """ctrl+n, then Enter at once: the Enter is for the next step's first field (Add
+    fallback), never for the field of the step just left."""
+    from textual import events
+
+    db = tmp_path / "w.duckdb"
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        w = await open_draft(app, pilot, db, three_harms(), "exposure")
+        before = w.current_harm
+        w.query_one("#exposure-next").focus()  # "Next harm": what Enter would press here
+        await settle(pilot)
+        w.action_next_step()  # the Fallbacks step is built from now on...
+        app.post_message(events.Key("enter", "\r"))  # ...while Enter arrives
+        await settle(pilot)
+        assert w.current_step.value == "fallbacks"
+        assert w.current_harm == before  # the Exposure step's button was not pressed
+        assert len(w.data["fallbacks"]) == 1  # Add fallback was
+        assert app.focused.id == "fallback-kind"
+
+
+@pilot_test
 async def test_a_problem_is_named_as_the_screen_names_it(tmp_path):
     db = tmp_path / "w.duckdb"
     app = make_app(db, today=TODAY)

@@ -184,6 +184,7 @@ class WizardScreen(
                 *(pane(self) for pane in PANES),
                 initial=self.current_step,
                 refresh_wizard=self._refresh,
+                ready=self.fields_ready,
                 id="wizard-panes",
             )
         with Horizontal(id="wizard-status"):
@@ -310,6 +311,10 @@ class WizardScreen(
             self.current_step = step
             self.visited.add(step)
             self.writer.write_soon()
+            # keys pressed until the step's field has focus wait for it: none lands on
+            # a widget of the step just left
+            self.await_fields()
+            self.set_focus(None)
         self._refresh()
         self._show_step(focus_path, then)
 

@@ -19,10 +19,16 @@ class StepPanes(ContentSwitcher):
     """The step panes; ``refresh_wizard`` redraws what the wizard computes."""
 
     def __init__(
-        self, *panes: StepPane, initial: Step, refresh_wizard: Callable[[], Any], id: str
+        self,
+        *panes: StepPane,
+        initial: Step,
+        refresh_wizard: Callable[[], Any],
+        ready: Callable[[], Any],
+        id: str,
     ) -> None:
         super().__init__(*panes, initial=f"step-{initial.value}", id=id)
         self.refresh_wizard = refresh_wizard
+        self.ready = ready  # the shown step's field has focus: keys held meanwhile go on
 
     def pane(self, step: Step) -> StepPane:
         return self.query_one(f"#step-{step.value}", StepPane)
@@ -51,8 +57,11 @@ class StepPanes(ContentSwitcher):
         self.refresh_wizard()
         if focus_path and pane.focus_path(focus_path):
             self.refresh_wizard()  # the path may have chosen another harm or fallback
+            self.call_after_refresh(self.ready)
         elif focus:
             self.call_after_refresh(self._focus_first, pane)
+        else:
+            self.call_after_refresh(self.ready)
         if then is not None:
             self.call_after_refresh(then)
 
@@ -65,6 +74,7 @@ class StepPanes(ContentSwitcher):
             target.focus(scroll_visible=False)
             pane.query_one(".step-body").scroll_home(animate=False)
             self.call_after_refresh(target.scroll_visible, animate=False)
+        self.call_after_refresh(self.ready)
 
     def commands(self, go_to: Callable[..., Any]) -> list[Command]:
         """Go to each step, and each step's own commands, run once it is shown."""
