@@ -383,3 +383,42 @@ async def test_keys_typed_while_new_fields_mount_are_replayed_into_them():
         assert app.query_one("#name", Input).value == "Grades"
         assert app.query_one("#kind", Input).value == "product"
         assert not held.active
+
+
+@pilot_test
+async def test_removing_a_metric_that_holds_text_asks_first(tmp_path):
+    """The Remove button follows a metric's last field in the Tab order: an Enter
+    meant to go on must not throw the metric away."""
+    from aipm_workbench.ui.wizard.dialogs import ConfirmScreen
+
+    db = tmp_path / "w.duckdb"
+    app = make_app(db, today=TODAY)
+    data = three_harms()
+    data["metrics"] = [
+        {"name": "Wrong answers", "kind": "guardrail", "target": "below 1%",
+         "decided_on": TODAY.isoformat()},
+    ]  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        w = await open_draft(app, pilot, db, data, "learning")
+        w.query_one("#metrics-list .remove-item").focus()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Remove metric 1 'Wrong answers'?" in screen_text(app)
+        await pilot.press("enter")  # the dialog's focus is on No
+        await settle(pilot)
+        assert [m["name"] for m in w.data["metrics"]] == ["Wrong answers"]
+        w.query_one("#metrics-list .remove-item").focus()
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        assert w.data["metrics"] == []
+        # a metric just added, still empty, goes at once
+        await pilot.press("enter")  # Add metric has the focus again
+        await settle(pilot)
+        assert len(w.data["metrics"]) == 1
+        w.query_one("#metrics-list .remove-item").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert w.data["metrics"] == []

@@ -13,6 +13,7 @@ from textual.widgets import Button, Select, Static
 
 from ...domain import HypothesisStatus, MetricKind, Step
 from .base import StepPane
+from .dialogs import ConfirmScreen
 from .fields import Field, Scope, choice, text_area, text_input
 from .protocol import Command
 from .state import Snapshot, is_slug, slugify, unique_slug
@@ -138,6 +139,13 @@ def premortem_fields(data: dict | None = None) -> list[Widget]:
         ),
         Field("signal", "Early signal", text_input("what would show it early")),
     ]
+
+
+def typed(key: str, item: dict, today: Any) -> bool:
+    """Whether an item holds anything beyond what adding it filled in."""
+    defaults = {"metrics": {"decided_on": today.isoformat()}, "hypotheses": {"status": "open"}}
+    given = defaults.get(key, {})
+    return any(v not in (None, "", [], {}) and given.get(k) != v for k, v in item.items())
 
 
 SECTIONS: dict[str, tuple[str, str, Any]] = {
@@ -324,10 +332,28 @@ class LearningStep(StepPane):
         self.wizard.structure_changed(then=focus_new)
 
     def remove_item(self, key: str, index: int) -> None:
+        """Remove an item; one that holds anything typed is removed once confirmed
+        (the Remove button sits in the Tab order right after the item's last field)."""
         items = self.data[key]
-        if index < len(items):
+        if index >= len(items):
+            return
+        item = items[index]
+
+        def remove(yes: bool | None = True) -> None:
+            if not yes or index >= len(items) or items[index] is not item:
+                return
             items.pop(index)
-        self.wizard.structure_changed(then=self.query_one(f"#add-{key}").focus)
+            self.wizard.structure_changed(then=self.query_one(f"#add-{key}").focus)
+
+        if not typed(key, item, self.wizard.today):
+            remove()
+            return
+        title = SECTIONS[key][0].lower()
+        name = item.get("name") or item.get("statement") or item.get("failure") or ""
+        named = f" {name[:60]!r}" if name else ""
+        self.app.push_screen(
+            ConfirmScreen(f"Remove {title} {index + 1}{named}?", yes="Remove"), remove
+        )
 
     def focus_path(self, path: str) -> bool:
         if super().focus_path(path):
