@@ -262,11 +262,15 @@ def refresh(
         _write(con, chunk, rows, facts)
 
 
-def refresh_observed(con, feature_ids: Iterable[str]) -> None:
+def refresh_observed(
+    con, feature_ids: Iterable[str], known: dict[tuple[str, int], Assessment] | None = None
+) -> None:
     """Recompute what observations can change (re-opening, falsified hypotheses, the
-    recommendation and bounds), reading only each feature's latest revision."""
+    recommendation and bounds), reading only each feature's latest revision (parsed
+    already when ``known`` holds it by (feature, number))."""
     from ..domain.living import due_facts, reopened
 
+    known = known or {}
     ids = list(dict.fromkeys(feature_ids))
     for start in range(0, len(ids), 2_000):
         chunk = ids[start : start + 2_000]
@@ -285,7 +289,8 @@ def refresh_observed(con, feature_ids: Iterable[str]) -> None:
         for values in current:
             row = dict(zip(LIVE_COLUMNS, values[:-2], strict=True))
             fid = row["feature_id"]
-            latest_a = _load(values[-1], fid, values[-2])
+            number = values[-2]
+            latest_a = known.get((fid, number)) or _load(values[-1], fid, number)
             obs = observations[fid]
             if row["standing_revision"] is not None:
                 marked = (row["marked_on"], row["marked_reason"]) if row["marked_on"] else None
@@ -317,7 +322,12 @@ def due(con, today: dt.date, within: int) -> list[tuple[str, str, dt.date | None
     ).fetchall()
 
 
-def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[int, int, int]:
+def record(
+    con,
+    rows: Sequence[Observation],
+    recorded_at: dt.datetime,
+    known: dict[tuple[str, int], Assessment] | None = None,
+) -> tuple[int, int, int]:
     """Append observations. For each (feature, metric, date) only the batch's last row
     counts (earlier ones are superseded within the batch), and it is recorded only when
     it differs from what stands, so re-sending a file is a no-op and a new value is a
@@ -355,5 +365,5 @@ def record(con, rows: Sequence[Observation], recorded_at: dt.datetime) -> tuple[
                 "recorded_at": [recorded_at] * len(fresh),
             },
         )
-        refresh_observed(con, [o.feature_id for o in fresh])
+        refresh_observed(con, [o.feature_id for o in fresh], known)
     return len(fresh), len(final) - len(fresh), superseded

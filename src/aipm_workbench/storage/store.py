@@ -122,6 +122,9 @@ class Store:
         # A rank query started ahead of time (prefetch_rank): (arguments, future)
         self._prefetched: tuple[dict[str, Any], Future] | None = None
         self._prefetch_guard = threading.Lock()
+        # The revisions :meth:`latest_assessments` parsed last, by (feature, number): a
+        # revision never changes, so recording observations next reuses them.
+        self._parsed: dict[tuple[str, int], Assessment] = {}
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -888,13 +891,15 @@ class Store:
                 "WHERE feature_id IN (SELECT unnest($ids))",
                 {"ids": list(dict.fromkeys(feature_ids))},
             ).fetchall()
-        return {fid: _load(body, fid, n) for fid, n, body in rows}
+        self._parsed = {(fid, n): _load(body, fid, n) for fid, n, body in rows}
+        return {fid: a for (fid, _), a in self._parsed.items()}
 
     def record_observations(self, rows: Sequence[Observation]) -> tuple[int, int, int]:
         """Append observations in one transaction (all or none); see ``live.record``.
         Returns (recorded, unchanged, superseded within the batch)."""
+        known, self._parsed = self._parsed, {}
         with self._session(write=True) as con:
-            return _live().record(con, rows, _utcnow())
+            return _live().record(con, rows, _utcnow(), known)
 
     def observations(self, feature_id: str) -> list[Observation]:
         """Every observation of a feature as recorded, oldest date first (corrections after
