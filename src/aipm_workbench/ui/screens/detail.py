@@ -182,6 +182,7 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         self.shown_revision: int | None = None
         self.latest: Any | None = None
         self.record_source = ""  # the record as exported (Markdown)
+        self._diff_stale = False  # the Diff tab's diff is worked out when it is shown
         self.record_display = ""  # as shown: its front matter as a code block
         self._record_shown = 0  # bumps with each record shown: a late whole is dropped
         self.live: Any | None = None
@@ -319,7 +320,10 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
             with old_select.prevent(Select.Changed), new_select.prevent(Select.Changed):
                 old_select.value = revisions[-2].number
                 new_select.value = revisions[-1].number
-            self._load_diff(revisions[-2].number, revisions[-1].number)
+            # worked out when the Diff tab is shown: not beside the record's first drawing
+            self._diff_stale = True
+            if self.query_one(TabbedContent).active == "diff":
+                self._diff_seen()
         else:
             self.query_one("#diff-text", Static).update(
                 "Only one revision so far: a diff needs two. Every save adds a revision."
@@ -437,6 +441,21 @@ class FeatureDetailScreen(ReportsWorkerErrors, Screen[None]):
         head = f"From revision {message.old} to revision {message.new}:\n\n"
         body = "\n".join(f"  {line}" for line in message.lines) or "  no differences"
         self.query_one("#diff-text", Static).update(head + body)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "diff":
+            self._diff_seen()
+
+    def _diff_seen(self) -> None:
+        """The Diff tab is shown: the diff of the chosen revisions, if not yet worked out."""
+        if not self._diff_stale:
+            return
+        self._diff_stale = False
+        old = self.query_one("#diff-old", Select).value
+        new = self.query_one("#diff-new", Select).value
+        if isinstance(old, int) and isinstance(new, int):
+            self._load_diff(old, new)
 
     @on(Select.Changed, "#diff-old, #diff-new")
     def _pick(self, event: Select.Changed) -> None:

@@ -395,10 +395,16 @@ class PortfolioScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
     def _warm_records(self, feature_id: str) -> None:
         """Render one record once, in the background: the first detail view then
-        opens without loading the templates and the record code."""
+        opens without loading the templates and the record code. Then the objects
+        made so far (modules, styles, models' schemas: they live as long as the app)
+        are set aside from garbage collection, whose full passes over them would
+        otherwise pause the app for a tenth of a second at random moments."""
+        import gc
+
         from ...services import records
 
         records.record_markdown(self.app.store, feature_id, today=self.app.today())
+        gc.freeze()
 
     def worker_failed(self, worker: Worker, error: BaseException) -> None:
         if worker.group == "warm":  # only a head start: the detail view will say it
