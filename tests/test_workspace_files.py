@@ -16,7 +16,7 @@ from workspace_support import NEEDS_GIT, SAMPLES, git, run
 
 from aipm_workbench.cli.app import make_app
 from aipm_workbench.domain import read_assessment
-from aipm_workbench.domain.files import _toml_safe, to_data
+from aipm_workbench.domain.files import to_data, toml_data
 from aipm_workbench.services import workspace as ws
 from aipm_workbench.services.tomledit import updated
 from aipm_workbench.storage import Store
@@ -29,7 +29,7 @@ COMMENT = "# Rated with the support leads on 2026-10-20; ask Kofi before changin
 
 
 def data_of(assessment) -> dict:
-    return _toml_safe(to_data(assessment))
+    return toml_data(assessment)
 
 
 def changed_lines(before: str, after: str) -> list[str]:

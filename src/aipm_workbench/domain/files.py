@@ -424,10 +424,16 @@ def _toml_safe(value: Any) -> Any:
     return value
 
 
+def toml_data(assessment: Assessment) -> dict:
+    """The assessment as the data of a TOML file (``to_data`` without the empty values
+    TOML cannot hold)."""
+    return _toml_safe(to_data(assessment))
+
+
 def dump_toml(assessment: Assessment) -> str:
     import tomli_w
 
-    data = _toml_safe(to_data(assessment))
+    data = toml_data(assessment)
     # tomli_w turns CRLF inside a multi-line string into LF; keep such text exact
     return tomli_w.dumps(data, multiline_strings=not _has_crlf(data))
 

@@ -350,10 +350,10 @@ def _check_loads(raw: bytes, rel: str) -> None:
 def _edited_toml(raw: bytes, rel: str, assessment) -> str:
     """The TOML file with the assessment's values, layout kept; a fresh file when the
     edit would not read back as the assessment (never a file that says otherwise)."""
-    from ..domain.files import _toml_safe, decode, dump_toml, parse_assessment, to_data
+    from ..domain.files import decode, dump_toml, parse_assessment, to_data, toml_data
     from .tomledit import updated
 
-    data = _toml_safe(to_data(assessment))
+    data = toml_data(assessment)
     try:
         text = updated(raw.decode("utf-8-sig"), data)
         back = parse_assessment(decode(text.encode("utf-8"), rel, ".toml"), rel)
