@@ -203,6 +203,25 @@ async def test_a_key_pressed_while_the_next_step_is_built_acts_on_that_step(tmp_
 
 
 @pilot_test
+async def test_enter_right_after_add_fallback_opens_the_new_fallbacks_kind(tmp_path):
+    """Adding a fallback mounts its form; an Enter pressed meanwhile waits for the
+    Kind field instead of pressing Add fallback a second time."""
+    from textual import events
+
+    db = tmp_path / "w.duckdb"
+    app = make_app(db, today=TODAY)
+    async with app.run_test(size=SIZE) as pilot:
+        w = await open_draft(app, pilot, db, three_harms(), "fallbacks")
+        assert app.focused.id == "add-fallback"
+        w.pane().add_fallback()  # as Enter on the button does...
+        app.post_message(events.Key("enter", "\r"))  # ...and the next Enter comes at once
+        await settle(pilot)
+        assert len(w.data["fallbacks"]) == 1
+        kind = w.query_one("#fallback-kind")
+        assert kind.expanded  # the Enter opened the Kind list
+
+
+@pilot_test
 async def test_a_problem_is_named_as_the_screen_names_it(tmp_path):
     db = tmp_path / "w.duckdb"
     app = make_app(db, today=TODAY)

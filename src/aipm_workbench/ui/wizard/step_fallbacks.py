@@ -448,8 +448,8 @@ class FallbacksStep(StepPane):
         """A new fallback, covering no harm until the user ticks some."""
         self.fallbacks.append({})
         self.wizard.current_fallback = len(self.fallbacks) - 1
-        self.wizard.structure_changed()
-        self.query_one("#fallback-kind").focus()
+        # keys pressed until its form is shown wait for the Kind field
+        self.wizard.structure_changed(then=self.query_one("#fallback-kind").focus)
 
     def remove_fallback(self) -> None:
         if not self.fallbacks:
