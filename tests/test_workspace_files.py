@@ -320,3 +320,22 @@ def test_a_bad_file_is_never_overwritten_by_a_save(team):
     assert "fix the file first" in result.output
     assert "nothing was decided" in result.output
     assert path.read_text(encoding="utf-8") == bad
+
+
+def test_a_json_file_is_left_as_written_when_a_save_changes_nothing_in_it(team):
+    from aipm_workbench.domain.files import dump_json
+
+    assessment = read_assessment(SAMPLES / "meeting-recap.toml")
+    path = team / "assessments" / "meeting-recap.json"
+    written = dump_json(assessment).replace("\n  ", "\n    ")  # another indentation
+    path.write_text(written, encoding="utf-8")
+    assert run(team, "sync").exit_code == 0
+    store = index(team)
+    rel, _ = ws.save(team, store, store.latest("meeting-recap").assessment)
+    assert rel is None  # nothing written
+    assert path.read_text(encoding="utf-8") == written
+    changed = store.latest("meeting-recap").assessment
+    changed.feature.owner = "Sam Okafor"
+    rel, _ = ws.save(team, store, changed)
+    assert rel == "assessments/meeting-recap.json"
+    assert read_assessment(path).feature.owner == "Sam Okafor"

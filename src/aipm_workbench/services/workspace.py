@@ -322,15 +322,32 @@ def file_text(root: Path, known: dict, assessment) -> tuple[str, str]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return rel, dump_toml(assessment) if rel.endswith(".toml") else dump_json(assessment)
+        return rel, dump_toml(assessment) if rel.lower().endswith(".toml") else dump_json(
+            assessment
+        )
     except OSError as exc:
         raise WorkspaceError(f"{rel}: cannot be read: {exc.strerror or exc}") from None
     if hashlib.sha256(raw).hexdigest() != known[rel][2]:
         _check_loads(raw, rel)
         raise FileChanged(rel)
     if rel.lower().endswith(".json"):
-        return rel, dump_json(assessment)
+        # JSON keeps no comments; a file that already says this is left as it is
+        return rel, raw.decode("utf-8") if _reads_as(raw, rel, assessment) else dump_json(
+            assessment
+        )
     return rel, _edited_toml(raw, rel, assessment)
+
+
+def _reads_as(raw: bytes, rel: str, assessment) -> bool:
+    """Whether the file's bytes load as this very assessment."""
+    from ..domain.files import decode, parse_assessment, to_data
+
+    try:
+        found = parse_assessment(decode(raw, rel, Path(rel).suffix.lower()), rel)
+        raw.decode("utf-8")
+    except (InvalidInput, UnicodeDecodeError):
+        return False
+    return to_data(found) == to_data(assessment)
 
 
 def _check_loads(raw: bytes, rel: str) -> None:
