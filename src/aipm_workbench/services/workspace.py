@@ -106,20 +106,19 @@ def _files(root: Path) -> list[Path]:
 PARALLEL_FROM = 400  # files to parse before worker processes pay for themselves
 
 
-def _parse(item: tuple[str, bytes, str]):
+def _parse(item: tuple[str, bytes]):
     """(path, feature id and rows ready to store, or the problems) of one file's bytes."""
-    from ..domain.files import decode, parse_assessment
     from ..storage import rows
 
-    rel, raw, suffix = item
+    rel, raw = item
     try:
-        a = parse_assessment(decode(raw, rel, suffix), rel)
+        a = _load(raw, rel)
     except InvalidInput as exc:
         return rel, None, exc.lines()
     return rel, (a.feature.id, rows.prepare(a)), []
 
 
-def _parse_all(items: list[tuple[str, bytes, str]]):
+def _parse_all(items: list[tuple[str, bytes]]):
     """Every item parsed, in order; in worker processes when there are many (started
     fresh, so that no database thread of this process is copied into them)."""
     import multiprocessing
@@ -141,7 +140,7 @@ def sync(root: Path, store) -> SyncReport:
     report = SyncReport()
     known = store.workspace_files()
     index: dict[str, tuple[int, int, str, str | None]] = {}
-    todo: list[tuple[str, bytes, str]] = []
+    todo: list[tuple[str, bytes]] = []
     stats: dict[str, tuple[int, int, str]] = {}
     for path in _files(root):
         rel = path.relative_to(root).as_posix()
@@ -166,7 +165,7 @@ def sync(root: Path, store) -> SyncReport:
             report.unchanged += 1
             continue
         stats[rel] = (st.st_size, st.st_mtime_ns, digest)
-        todo.append((rel, raw, path.suffix.lower()))
+        todo.append((rel, raw))
     parsed: dict[str, tuple[str, object]] = {}  # path -> (feature id, rows ready to store)
     for rel, done, problems in _parse_all(todo):
         before = known.get(rel)
@@ -338,14 +337,20 @@ def file_text(root: Path, known: dict, assessment) -> tuple[str, str]:
     return rel, _edited_toml(raw, rel, assessment)
 
 
+def _load(raw: bytes, rel: str):
+    """The assessment a workspace file's bytes hold; ``InvalidInput`` when none."""
+    from ..domain.files import decode, parse_assessment
+
+    return parse_assessment(decode(raw, rel, Path(rel).suffix.lower()), rel)
+
+
 def _reads_as(raw: bytes, rel: str, assessment) -> bool:
     """Whether the file's bytes load as this very assessment."""
-    from ..domain.files import decode, parse_assessment, to_data
+    from ..domain.files import to_data
 
     try:
-        found = parse_assessment(decode(raw, rel, Path(rel).suffix.lower()), rel)
-        raw.decode("utf-8")
-    except (InvalidInput, UnicodeDecodeError):
+        found = _load(raw, rel)
+    except InvalidInput:
         return False
     return to_data(found) == to_data(assessment)
 
@@ -353,10 +358,8 @@ def _reads_as(raw: bytes, rel: str, assessment) -> bool:
 def _check_loads(raw: bytes, rel: str) -> None:
     """A ``WorkspaceError`` when the file on disk does not load (a bad edit, or
     merge-conflict markers): it is fixed by hand first, never overwritten."""
-    from ..domain.files import decode, parse_assessment
-
     try:
-        parse_assessment(decode(raw, rel, Path(rel).suffix.lower()), rel)
+        _load(raw, rel)
     except InvalidInput as exc:
         raise WorkspaceError(
             f"{exc.lines()[0]}; fix the file first (`aipm-workbench sync` lists every "
@@ -367,16 +370,14 @@ def _check_loads(raw: bytes, rel: str) -> None:
 def _edited_toml(raw: bytes, rel: str, assessment) -> str:
     """The TOML file with the assessment's values, layout kept; a fresh file when the
     edit would not read back as the assessment (never a file that says otherwise)."""
-    from ..domain.files import decode, dump_toml, parse_assessment, to_data, toml_data
+    from ..domain.files import dump_toml, toml_data
     from .tomledit import updated
 
-    data = toml_data(assessment)
     try:
-        text = updated(raw.decode("utf-8-sig"), data)
-        back = parse_assessment(decode(text.encode("utf-8"), rel, ".toml"), rel)
-    except (ValueError, InvalidInput):
+        text = updated(raw.decode("utf-8-sig"), toml_data(assessment))
+    except ValueError:  # (UnicodeDecodeError too)
         return dump_toml(assessment)
-    return text if to_data(back) == to_data(assessment) else dump_toml(assessment)
+    return text if _reads_as(text.encode("utf-8"), rel, assessment) else dump_toml(assessment)
 
 
 def save(root: Path, store, assessment, *, note: str | None = None):
