@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, OptionList, TextArea
-from ui_support import SAMPLES, SIZE, TODAY, pilot_test, screen_text, settle, wait_until
+from ui_support import SAMPLES, SIZE, TODAY, field_at, pilot_test, screen_text, settle, wait_until
 
 from aipm_workbench.cli.app import make_app
 from aipm_workbench.domain import SCALES, Step, priority, read_assessment, rpn
@@ -13,7 +13,6 @@ from aipm_workbench.ui.screens.portfolio import PortfolioScreen
 from aipm_workbench.ui.screens.wizard import WizardScreen
 from aipm_workbench.ui.widgets.rating import RatingScale
 from aipm_workbench.ui.wizard.dialogs import TaxonomyPicker
-from aipm_workbench.ui.wizard.fields import Field
 from aipm_workbench.ui.wizard.state import StepState, check, step_states
 
 
@@ -26,13 +25,6 @@ def wizard(app) -> WizardScreen:
     screen = app.screen
     assert isinstance(screen, WizardScreen), f"expected the wizard, got {screen!r}"
     return screen
-
-
-def field_at(screen: WizardScreen, path: str) -> Field:
-    for field in screen.pane().query(Field):
-        if field.path == path:
-            return field
-    raise AssertionError(f"no field for {path} on step {screen.current_step}")
 
 
 async def type_text(pilot, text: str) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from textual.widgets import Button, Input, Static
-from ui_support import SAMPLES, SIZE, TODAY, pilot_test, screen_text, settle, wait_until
+from ui_support import SAMPLES, SIZE, TODAY, field_at, pilot_test, screen_text, settle, wait_until
 
 from aipm_workbench.cli.app import make_app
 from aipm_workbench.domain import Step, read_assessment
@@ -18,7 +18,6 @@ from aipm_workbench.ui.screens.wizard import WizardScreen
 from aipm_workbench.ui.widgets.rating import RatingScale
 from aipm_workbench.ui.wizard.deciding import Binding, binding, bound, redecided
 from aipm_workbench.ui.wizard.dialogs import RedecideScreen
-from aipm_workbench.ui.wizard.fields import Field
 from aipm_workbench.ui.wizard.state import check, from_assessment, normalise
 
 DECIDED = dt.date(2026, 11, 4)  # support-bot's decision
@@ -38,13 +37,6 @@ def store_with(db, assessment) -> Store:
     store = Store(db)
     store.save(assessment)
     return store
-
-
-def field_at(screen: WizardScreen, path: str) -> Field:
-    for field in screen.pane().query(Field):
-        if field.path == path:
-            return field
-    raise AssertionError(f"no field for {path} on step {screen.current_step}")
 
 
 async def open_edit(pilot, assessment, step: str) -> WizardScreen:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from ui_support import SIZE, TODAY, pilot_test, screen_text, settle, wait_until
+from ui_support import SIZE, TODAY, field_at, pilot_test, screen_text, settle, wait_until
 from workspace_support import NEEDS_GIT, SAMPLES, git, run
 
 from aipm_workbench.cli.app import make_app
@@ -21,7 +21,6 @@ from aipm_workbench.services import workspace as ws
 from aipm_workbench.services.tomledit import updated
 from aipm_workbench.storage import Store
 from aipm_workbench.ui.screens.wizard import WizardScreen
-from aipm_workbench.ui.wizard.fields import Field
 
 pytestmark = NEEDS_GIT
 
@@ -183,10 +182,6 @@ def test_import_refuses_an_id_another_file_holds_and_copies_nothing(team, tmp_pa
 
 
 # ------------------------------------------------------------------ the app
-
-
-def field_at(screen: WizardScreen, path: str) -> Field:
-    return next(f for f in screen.pane().query(Field) if f.path == path)
 
 
 @pilot_test

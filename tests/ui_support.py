@@ -126,3 +126,13 @@ def shown_ids(app) -> list[str]:
 def screen_text(app) -> str:
     """The text on the terminal, line by line (what the user reads)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def field_at(screen, path: str):
+    """The wizard field for ``path`` on the screen's current step."""
+    from aipm_workbench.ui.wizard.fields import Field
+
+    for field in screen.pane().query(Field):
+        if field.path == path:
+            return field
+    raise AssertionError(f"no field for {path} on step {screen.current_step}")
