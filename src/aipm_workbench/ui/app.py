@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -74,7 +74,6 @@ class WorkbenchApp(App[None]):
         super().__init__()
         self.store = store
         self.workspace = workspace  # a team's workspace: saves write its files
-        self._owner: tuple[str | None] | None = None  # git's user.name, once asked
         self._today = today
         self._start = start  # a screen to open over the portfolio at start (``drill``)
         self.hangup_watch: HangupWatch | None = None
@@ -125,16 +124,15 @@ class WorkbenchApp(App[None]):
 
         return today()
 
+    @cached_property
     def suggested_owner(self) -> str | None:
         """Who to suggest as a new feature's owner: in a workspace, ``git config
-        user.name`` (never a decider: deciders are named on purpose)."""
+        user.name`` (never a decider: deciders are named on purpose); asked once."""
         if self.workspace is None:
             return None
-        if self._owner is None:
-            from ..services.workspace import git_user
+        from ..services.workspace import git_user
 
-            self._owner = (git_user(self.workspace),)
-        return self._owner[0]
+        return git_user(self.workspace)
 
     def get_default_screen(self) -> Screen:
         return PortfolioScreen()

@@ -95,7 +95,7 @@ def wizard_screen(app: Any, draft: Any | None = None, assessment: Any | None = N
         return WizardScreen.resume(draft, today)
     if assessment is not None:
         return WizardScreen.edit(assessment, today)
-    return WizardScreen.new(today, owner=app.suggested_owner())
+    return WizardScreen.new(today, owner=app.suggested_owner)
 
 
 class PortfolioCommands(ListedCommands):
