@@ -664,15 +664,8 @@ class Store:
         """``rank(**args)`` when :meth:`prefetch_rank` has already answered it, without
         waiting; None otherwise (then ``rank`` waits for it, or asks, and raises its
         error). The app draws its first frame with these rows when they are here."""
-        args = self._rank_args(**args)
-        with self._prefetch_guard:
-            ahead = self._prefetched
-            if ahead is None or ahead[0] != args or not ahead[1].done():
-                return None
-            if ahead[1].exception() is not None:
-                return None
-            self._prefetched = None
-        return ahead[1].result()
+        ahead = self._take_prefetched(self._rank_args(**args), answered=True)
+        return None if ahead is None else ahead.result()
 
     def prefetch_rank(self, **args: Any) -> None:
         """Start ``rank(**args)`` in a thread now; the first ``rank`` call with the same
@@ -697,11 +690,15 @@ class Store:
 
         threading.Thread(target=run, name="rank-prefetch", daemon=True).start()
 
-    def _take_prefetched(self, args: dict[str, Any]) -> Future | None:
+    def _take_prefetched(self, args: dict[str, Any], answered: bool = False) -> Future | None:
+        """The prefetch of these arguments, taken (once); with ``answered``, only when it
+        has its rows already."""
         with self._prefetch_guard:
             if self._prefetched is None or self._prefetched[0] != args:
                 return None
             future = self._prefetched[1]
+            if answered and not (future.done() and future.exception() is None):
+                return None
             self._prefetched = None
             return future
 
