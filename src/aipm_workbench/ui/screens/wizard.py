@@ -272,7 +272,7 @@ class WizardScreen(
         self._recheck()
         snapshot = self.snapshot
         pane = self.pane()
-        if pane.built:
+        if pane.ready:
             pane.refresh_live(snapshot)
         pane.show_problems(snapshot, reveal_missing=self.current_step in self.revealed)
         states = step_states(snapshot, self.visited)
@@ -297,7 +297,7 @@ class WizardScreen(
         self.query_one(StepPanes).show_step(self.current_step, True, focus_path, then)
 
     def _load(self, pane: StepPane) -> None:
-        if pane.built:
+        if pane.ready:
             pane.load()
 
     def go_to(

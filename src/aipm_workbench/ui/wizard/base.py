@@ -3,6 +3,7 @@ a scrolling body of fields, and hooks the wizard screen calls."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from textual import on
@@ -63,7 +64,9 @@ class StepPane(Vertical):
         super().__init__(id=f"step-{self.step.value}", classes="step-pane")
         self.wizard = wizard
 
-    built = False  # a step's widgets are made the first time it is shown
+    built = False  # a step's widgets are made the first time it is shown (compose yields them)
+    ready = False  # ...and are mounted: loading values and live updates may touch them
+    _mounted: asyncio.Event | None = None
 
     def track(self, awaitable: Any) -> None:
         """Remember a mount or removal that ``load`` started, for ``settled``."""
@@ -78,9 +81,14 @@ class StepPane(Vertical):
             await pending.pop(0)
 
     async def build(self) -> None:
-        if not self.built:
+        """Make the step's widgets once; every caller returns when they are mounted."""
+        if self._mounted is None:
+            self._mounted = asyncio.Event()
             self.built = True
             await self.recompose()
+            self.ready = True
+            self._mounted.set()
+        await self._mounted.wait()
 
     def compose(self) -> ComposeResult:
         if not self.built:
