@@ -164,6 +164,11 @@ class Field(Vertical):
             elif isinstance(c, CoverageList):
                 c.set_ticked(value if isinstance(value, list) else [])
             elif isinstance(c, Select):
+                if c.query("SelectCurrent") and not c.query("SelectCurrent #label"):
+                    # half composed (its label not mounted yet): a value set now would
+                    # fail to show; it is loaded once the Select is in place
+                    self.call_after_refresh(self.load, value)
+                    return
                 legal = c._legal_values  # noqa: SLF001 - the values the Select offers
                 if value in legal:
                     c.value = value
